@@ -1,0 +1,32 @@
+/**
+ * One build, three targets: the Electron main process, the sandboxed preload
+ * and the renderer. The same out/renderer is what the local web host serves.
+ */
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import vue from '@vitejs/plugin-vue';
+
+const alias = {
+  '@shared': resolve(__dirname, 'src/shared'),
+  '@core': resolve(__dirname, 'src/core'),
+  '@node': resolve(__dirname, 'src/node'),
+};
+
+export default defineConfig({
+  main: {
+    resolve: { alias },
+    build: { externalizeDeps: true },
+  },
+  preload: {
+    // A sandboxed preload cannot require() packages: bundle everything into one CJS file.
+    resolve: { alias },
+    build: { externalizeDeps: false },
+  },
+  renderer: {
+    resolve: {
+      alias: { ...alias, '@renderer': resolve(__dirname, 'src/renderer/src') },
+    },
+    plugins: [vue()],
+    build: { minify: true },
+  },
+});

@@ -1,0 +1,133 @@
+/**
+ * The trace event: the recorder's logical schema. Every step of a fault's
+ * life, in every layer, is one of these. Kinds follow the event catalogue of
+ * ../shared/spec/hardware-model.md §5.2.
+ */
+import type { Ns } from './time';
+
+/** Which layer emitted the event; the timeline groups tracks by layer. */
+export type Layer = 'device' | 'iommu' | 'kernel' | 'iommufd' | 'policy' | 'check';
+
+export const LAYERS: readonly Layer[] = ['device', 'iommu', 'kernel', 'iommufd', 'policy', 'check'];
+
+export const EVENT_KINDS = [
+  // device (PCIe function)
+  'DMA_ISSUE',
+  'ATS_CPL',
+  'PR_SEND',
+  'PRG_RESP_RECV',
+  'DMA_COMPLETE',
+  // IOMMU hardware and its driver
+  'PRQ_ENQ',
+  'DRV_CONSUME',
+  'PAGE_RESPONSE',
+  // io-pgfault core
+  'IOPF_PARTIAL',
+  'IOPF_GROUP',
+  'IOPF_NO_HANDLER',
+  // iommufd fault object and fd
+  'FAULT_QUEUED',
+  'FAULT_READ',
+  'RESPONSE_WRITE',
+  'FD_ERRNO',
+  // user-space policy
+  'POLICY_WAKE',
+  'POLICY_MAP',
+  // scenario checks and the invariant oracle
+  'ASSERT_PASS',
+  'ASSERT_FAIL',
+  'INVARIANT_VIOLATION',
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Numeric code of a kind as stored in SQLite (index into EVENT_KINDS). */
+export const kindCode = (kind: EventKind): number => EVENT_KINDS.indexOf(kind);
+export const kindFromCode = (code: number): EventKind | undefined => EVENT_KINDS[code];
+export const layerCode = (layer: Layer): number => LAYERS.indexOf(layer);
+export const layerFromCode = (code: number): Layer | undefined => LAYERS[code];
+
+/** One event as the engine emits it. Absent fields are `null`, never `undefined`. */
+export interface TraceEvent {
+  /** 0-based position in the session's stream; also the causal-parent key. */
+  readonly seq: number;
+  /** Virtual time of the event. */
+  readonly t: Ns;
+  readonly kind: EventKind;
+  readonly layer: Layer;
+  /** iommufd `dev_id` of the device the event concerns. */
+  readonly dev: number | null;
+  readonly pasid: number | null;
+  /** PRI Page Request Group index (9 bits on the wire). */
+  readonly grpid: number | null;
+  /** iommufd fault cookie. */
+  readonly cookie: number | null;
+  /** IOVA, bytes. */
+  readonly addr: bigint | null;
+  /** IOMMU_PGFAULT_PERM_* bits. */
+  readonly perm: number | null;
+  /** Response code (IOMMUFD_PAGE_RESP_* / PCIe PRG response code). */
+  readonly code: number | null;
+  /** Positive errno when a uAPI call failed. */
+  readonly errno: number | null;
+  /** seq of the event that caused this one. */
+  readonly parent: number | null;
+  /** The uAPI struct bytes when one crossed the user/kernel boundary. */
+  readonly raw: Uint8Array | null;
+  /** Short human text (assertion message, violation description). */
+  readonly note: string | null;
+}
+
+/** The JSON-safe form of an event for IPC and the web host (bigints as numbers/strings). */
+export interface EventRow {
+  readonly seq: number;
+  /** Virtual ns; exact up to 2^53 ns (≈104 days of virtual time). */
+  readonly t: number;
+  readonly kind: EventKind;
+  readonly layer: Layer;
+  readonly dev: number | null;
+  readonly pasid: number | null;
+  readonly grpid: number | null;
+  readonly cookie: number | null;
+  /** IOVA as `0x…` hex. */
+  readonly addr: string | null;
+  readonly perm: number | null;
+  readonly code: number | null;
+  readonly errno: number | null;
+  readonly parent: number | null;
+  /** Raw struct bytes as lowercase hex. */
+  readonly raw: string | null;
+  readonly note: string | null;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function toEventRow(e: TraceEvent): EventRow {
+  return {
+    seq: e.seq,
+    t: Number(e.t),
+    kind: e.kind,
+    layer: e.layer,
+    dev: e.dev,
+    pasid: e.pasid,
+    grpid: e.grpid,
+    cookie: e.cookie,
+    addr: e.addr === null ? null : `0x${e.addr.toString(16)}`,
+    perm: e.perm,
+    code: e.code,
+    errno: e.errno,
+    parent: e.parent,
+    raw: e.raw === null ? null : toHex(e.raw),
+    note: e.note,
+  };
+}
