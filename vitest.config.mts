@@ -3,18 +3,21 @@
  * plain Node (renderer component tests opt into jsdom per file); `e2e` drives
  * Debian's Chromium against the web host and needs `npm run build:web` first.
  */
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   plugins: [vue()],
   resolve: {
     alias: {
-      '@shared': resolve(__dirname, 'src/shared'),
-      '@core': resolve(__dirname, 'src/core'),
-      '@node': resolve(__dirname, 'src/node'),
-      '@renderer': resolve(__dirname, 'src/renderer/src'),
+      '@shared': resolve(root, 'src/shared'),
+      '@core': resolve(root, 'src/core'),
+      '@node': resolve(root, 'src/node'),
+      '@renderer': resolve(root, 'src/renderer/src'),
     },
   },
   test: {
