@@ -134,8 +134,9 @@ function pathnameOf(req: IncomingMessage): string {
 }
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  // Destroy only after the status line is flushed, or the client sees a reset instead of the reason.
+  socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.destroy();
 }
 
 async function closeAll(server: Server, wss: WebSocketServer): Promise<void> {

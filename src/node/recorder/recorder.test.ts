@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openBetterSqlite } from '../db/better-sqlite3-driver';
+import type { SqlDatabase } from '../db/sql-database';
+import { ns } from '../../shared/time';
+import { ScenarioError } from '../../core/scenario/spec';
+import { prepareRecorderDb } from './recorder-db';
+import { recordRun } from './record-run';
+import { migrate, SCHEMA_VERSION, SchemaError } from './schema';
+import { SessionStore } from './session-store';
+import { SqliteSink } from './sqlite-sink';
+
+const root = join(__dirname, '..', '..', '..');
+const happySource = readFileSync(join(root, 'resources/scenarios/happy-path.json'), 'utf8');
+const dirs: string[] = [];
+const opened: SqlDatabase[] = [];
+function freshDb(): { db: SqlDatabase; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rec-'));
+  dirs.push(dir);
+  const path = join(dir, 'w.db');
+  const db = prepareRecorderDb(openBetterSqlite(path));
+  opened.push(db);
+  return { db, path };
+}
+afterEach(() => {
+  opened.splice(0).forEach((d) => {
+    try {
+      d.close();
+    } catch {
+      /* already closed */
+    }
+  });
+  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+describe('recorder schema', () => {
+  it('creates the current schema version in WAL mode', () => {
+    const { db } = freshDb();
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
+    expect(db.prepare('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all().map((r) => r.name);
+    expect(tables).toEqual(['events', 'sessions']);
+  });
+
+  it('refuses a database written by a newer schema and leaves it untouched', () => {
+    const { db } = freshDb();
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    expect(() => migrate(db)).toThrow(SchemaError);
+    expect(() => migrate(db)).toThrow(/newer than this app understands/);
+  });
+});
+
+describe('recordRun', () => {
+  it('stores the fault, its cookie and the response as rows, and completes the session', () => {
+    const { db } = freshDb();
+    const { sessionId, summary } = recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
+    const store = new SessionStore(db);
+    const s = store.get(sessionId)!;
+    expect(s).toMatchObject({ status: 'complete', eventCount: summary.eventCount, seed: 1, kernelProfile: 'upstream', vendor: 'vtd' });
+    const rows = store.window({ sessionId, fromSeq: 0, limit: 1000 }).events;
+    expect(rows).toHaveLength(summary.eventCount);
+    const reads = rows.filter((r) => r.kind === 'FAULT_READ');
+    expect(reads.map((r) => [r.cookie, r.addr, r.raw?.length])).toEqual([
+      [1, '0xdeadb000', 80],
+      [1, '0xdeadc000', 80],
+    ]);
+    // The 40-byte record as the kernel copied it: flags PASID_VALID|NEEDS_PASID, dev_id 2, cookie 1 at offset 36.
+    const fields = ['05000000', '02000000', '01000000', '00000000', '03000000', '00000000', '00b0adde00000000', '00000000', '01000000'];
+    //               flags       dev_id      pasid       grpid       perm        __reserved  addr                length      cookie
+    expect(reads[0]!.raw).toBe(fields.join(''));
+    const write = rows.find((r) => r.kind === 'RESPONSE_WRITE')!;
+    expect(write).toMatchObject({ cookie: 1, code: 0, raw: '0100000000000000' });
+    expect(rows.find((r) => r.kind === 'PAGE_RESPONSE')).toMatchObject({ code: 0, grpid: 0, pasid: 1 });
+  });
+
+  it('pages through events with a window and a `more` flag', () => {
+    const { db } = freshDb();
+    const { sessionId, summary } = recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
+    const store = new SessionStore(db);
+    const first = store.window({ sessionId, fromSeq: 0, limit: 5 });
+    expect(first.events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(first.more).toBe(true);
+    const last = store.window({ sessionId, fromSeq: summary.eventCount - 2, limit: 5 });
+    expect(last.events).toHaveLength(2);
+    expect(last.more).toBe(false);
+  });
+
+  it('keeps full 64-bit IOVAs through the signed INTEGER column', () => {
+    const { db } = freshDb();
+    const store = new SessionStore(db);
+    const id = store.create({ name: 'a', scenarioName: 'a', scenarioSource: '{}', scenarioHash: '0', seed: 0, kernelProfile: 'v4', vendor: 'vtd', appVersion: 't' });
+    const sink = new SqliteSink(db, id);
+    sink.emit({ seq: 0, t: ns(1), kind: 'PR_SEND', layer: 'device', dev: 1, pasid: null, grpid: 0, cookie: null, addr: 0xffff_ffff_ffff_f000n, perm: 1, code: null, errno: null, parent: null, raw: null, note: null });
+    sink.flush();
+    expect(store.window({ sessionId: id, fromSeq: 0, limit: 1 }).events[0]!.addr).toBe('0xfffffffffffff000');
+  });
+
+  it('rejects a malformed scenario with a message naming the file and records nothing', () => {
+    const { db } = freshDb();
+    expect(() => recordRun(db, '{"name": "x",', 'bad.json', { appVersion: 't' })).toThrow(ScenarioError);
+    expect(() => recordRun(db, '{"name": "x",', 'bad.json', { appVersion: 't' })).toThrow(/bad.json: not valid JSON/);
+    expect(new SessionStore(db).list()).toEqual([]);
+  });
+});
+
+describe('crash safety', () => {
+  it('a writer killed mid-session leaves a database that opens, passes integrity_check, keeps committed events and shows the session aborted', () => {
+    const { db, path } = freshDb();
+    db.close();
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'tests/fixtures/crash-writer.ts'), path], { encoding: 'utf8', cwd: root });
+    expect(child.signal).toBe('SIGKILL');
+    expect(child.stdout).toContain('committed 200');
+    const again = prepareRecorderDb(openBetterSqlite(path));
+    opened.push(again);
+    expect(again.prepare('PRAGMA integrity_check').get()?.integrity_check).toBe('ok');
+    const [s] = new SessionStore(again).list();
+    expect(s).toMatchObject({ status: 'aborted', eventCount: 200, name: 'doomed' });
+    expect(s!.summary).toMatch(/ended before the run finished/);
+  });
+});
