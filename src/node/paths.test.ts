@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultDataDir, defaultDatabasePath } from './paths';
@@ -55,6 +56,6 @@ describe('defaultDatabasePath', () => {
   });
 
   it('defaults to this process when called without arguments', () => {
-    expect(defaultDatabasePath()).toMatch(/workbench\.db$|\.db$/);
+    expect(defaultDatabasePath()).toBe(defaultDatabasePath(process.env, process.platform, homedir()));
   });
 });

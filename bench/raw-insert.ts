@@ -1,0 +1,21 @@
+/** The physical limit of recording: better-sqlite3 inserting trace-shaped rows. */
+import Database from 'better-sqlite3';
+import { performance } from 'node:perf_hooks';
+
+export function runRawInsert(path: string, rows: number): { rowsPerSec: number; ms: number } {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE events (session_id INTEGER NOT NULL, seq INTEGER NOT NULL, t INTEGER NOT NULL, kind INTEGER NOT NULL,
+    layer INTEGER NOT NULL, dev INTEGER, pasid INTEGER, grpid INTEGER, cookie INTEGER, addr INTEGER, perm INTEGER, code INTEGER,
+    errno INTEGER, parent INTEGER, raw BLOB, note TEXT, PRIMARY KEY (session_id, seq)) WITHOUT ROWID`);
+  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) insert.run(1, i, i * 100, i % 20, i % 6, 2, 1, i & 0x1ff, (i & 7) + 1, 0xdeadb000 + i * 4096, 3, null, null, i - 1, null, null);
+  });
+  const start = performance.now();
+  for (let i = 0; i < rows; i += 10_000) batch(i, Math.min(rows, i + 10_000));
+  const ms = performance.now() - start;
+  db.close();
+  return { rowsPerSec: (rows / ms) * 1000, ms };
+}

@@ -1,0 +1,2 @@
+import type { WorkbenchApi } from '../shared/api/workbench';
+declare global { interface Window { api?: WorkbenchApi } } export {};
