@@ -1,2 +1,1 @@
-import type { WorkbenchApi } from '../shared/api/workbench';
-declare global { interface Window { api?: WorkbenchApi } } export {};
+import type { WorkbenchApi } from '../shared/api/workbench'; declare global { interface Window { api?: WorkbenchApi } } export {};

@@ -71,7 +71,7 @@ function driverLabel(): string {
 export function openNodeSqlite(path: string, options: NodeSqliteOptions = {}): SqlDatabase {
   const mod = options.module ?? loadNodeSqlite();
   if (!mod) {
-    throw new Error(`node:sqlite is not available in this runtime (Node ${process.versions.node}); it needs Node ≥ 22.13 or Electron ≥ 38`);
+    throw new Error(`node:sqlite is not available in this runtime (Node ${process.versions.node}); it needs Node ≥ 22.13 or Electron ≥ 36.7.3`);
   }
   // Like better-sqlite3's {readonly, fileMustExist}: SQLITE_OPEN_READONLY fails on a missing file.
   const db = new mod.DatabaseSync(path, options.readonly ? { readOnly: true } : {});
