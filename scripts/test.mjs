@@ -20,8 +20,8 @@ const steps = [
   ['typecheck node', ...npx(['tsc', '--noEmit', '-p', 'tsconfig.node.json'])],
   ['typecheck web', ...npx(['vue-tsc', '--noEmit', '-p', 'tsconfig.web.json'])],
   ['layering check', 'node', ['scripts/check-imports.mjs']],
+  ['build the iopf command', 'node', ['scripts/build-cli.mjs']],
   ['unit tests', ...vitest('unit')],
-  ['build', 'node', ['scripts/build-cli.mjs']],
   ['build renderer, main, preload', ...npx(['electron-vite', 'build'])],
   ['end-to-end tests (Chromium)', ...vitest('e2e')],
 ];
