@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { RPC_PATH, type RpcEvent, type RpcResponse } from '../../shared/api/rpc';
 import type { WorkbenchApi, WorkbenchMethods } from '../../shared/api/workbench';
-import { dispatchRpc } from './rpc-dispatch';
+import { UNKNOWN_REQUEST_ID, dispatchRpc } from './rpc-dispatch';
 import { LOOPBACK_HOST, SECURITY_HEADERS, allowedHosts, allowedOrigins, assertLoopbackBind } from './security';
 import { sendStatus, serveStatic } from './static-files';
 
@@ -112,7 +112,7 @@ function serveRpcConnection(socket: WebSocket, service: WorkbenchHostService): v
   socket.on('error', () => socket.terminate());
   socket.on('message', (data: RawData, isBinary: boolean) => {
     if (isBinary) {
-      send({ id: -1, ok: false, error: 'malformed request: binary frames are not accepted' });
+      send({ id: UNKNOWN_REQUEST_ID, ok: false, error: 'malformed request: binary frames are not accepted' });
       return;
     }
     void dispatchRpc(service, rawText(data)).then(send);

@@ -1,0 +1,75 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeEvent } from '@renderer/testing/fake-api';
+import { MIN_SPAN_NS, useTimelineStore } from './timeline-store';
+
+describe('useTimelineStore', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('setBounds() fits the session with a margin and clears the selection', () => {
+    const store = useTimelineStore();
+    store.selectEvent(fakeEvent(3));
+    store.setBounds(1_000, 11_000);
+    expect(store.startNs).toBeLessThan(1_000);
+    expect(store.endNs).toBeGreaterThan(11_000);
+    expect(store.startNs).toBeGreaterThan(0);
+    expect(store.selectedSeq).toBeNull();
+    expect(store.selectedEvent).toBeNull();
+  });
+
+  it('fit() works for a session whose events all share one instant', () => {
+    const store = useTimelineStore();
+    store.setBounds(500, 500);
+    expect(store.startNs).toBeLessThan(500);
+    expect(store.endNs).toBeGreaterThan(500);
+    expect(store.spanNs).toBeGreaterThanOrEqual(MIN_SPAN_NS);
+  });
+
+  it('zoom() in keeps the anchor at the same screen fraction', () => {
+    const store = useTimelineStore();
+    store.setBounds(0, 10_000);
+    store.setWindow(0, 10_000);
+    store.zoom(2, 2_500);
+    expect(store.spanNs).toBeCloseTo(5_000);
+    // 2500 was at 25% of the window and still is.
+    expect((2_500 - store.startNs) / store.spanNs).toBeCloseTo(0.25);
+  });
+
+  it('zoom() stops at MIN_SPAN_NS', () => {
+    const store = useTimelineStore();
+    store.setBounds(0, 10_000);
+    for (let i = 0; i < 50; i++) store.zoom(4, 5_000);
+    expect(store.spanNs).toBe(MIN_SPAN_NS);
+  });
+
+  it('zoom() out stops at the bounds plus margin', () => {
+    const store = useTimelineStore();
+    store.setBounds(0, 10_000);
+    for (let i = 0; i < 50; i++) store.zoom(0.25);
+    expect(store.startNs).toBe(-2_500);
+    expect(store.endNs).toBe(12_500);
+  });
+
+  it('pan() moves the window and stops at the limits', () => {
+    const store = useTimelineStore();
+    store.setBounds(0, 10_000);
+    store.setWindow(2_000, 4_000);
+    store.pan(1_000);
+    expect([store.startNs, store.endNs]).toEqual([3_000, 5_000]);
+    store.panByFraction(-0.5);
+    expect([store.startNs, store.endNs]).toEqual([2_000, 4_000]);
+    store.pan(1e9);
+    expect(store.endNs).toBe(12_500);
+    expect(store.spanNs).toBe(2_000);
+  });
+
+  it('selectEvent() keeps the seq and the row together', () => {
+    const store = useTimelineStore();
+    const e = fakeEvent(7, { kind: 'FAULT_READ', cookie: 3 });
+    store.selectEvent(e);
+    expect(store.selectedSeq).toBe(7);
+    expect(store.selectedEvent).toEqual(e);
+    store.selectEvent(null);
+    expect(store.selectedSeq).toBeNull();
+  });
+});

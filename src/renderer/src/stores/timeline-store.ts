@@ -1,0 +1,108 @@
+/**
+ * Timeline view state: the visible window (virtual ns), the session's time
+ * bounds and the selected event. Zoom and pan keep the window inside the
+ * bounds widened by a margin, so the user cannot lose the trace off-screen.
+ */
+import { acceptHMRUpdate, defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { EventRow } from '@shared/events';
+
+/** Narrowest window, ns: a few ns per pixel is far below any event spacing. */
+export const MIN_SPAN_NS = 20;
+/** Fit leaves this fraction of the session span free on each side. */
+const FIT_MARGIN = 0.04;
+/** The window may leave the session by this fraction of its span (min 100 ns) on each side. */
+const LIMIT_MARGIN = 0.25;
+
+export const useTimelineStore = defineStore('timeline', () => {
+  /** First and last event time of the shown session, ns. */
+  const boundsStartNs = ref(0);
+  const boundsEndNs = ref(0);
+  /** The visible window, ns. */
+  const startNs = ref(0);
+  const endNs = ref(1_000);
+  const selectedSeq = ref<number | null>(null);
+  /** The selected event itself: one row, for the details panel. */
+  const selectedEvent = shallowRef<EventRow | null>(null);
+
+  const spanNs = computed(() => endNs.value - startNs.value);
+
+  function limits(): { lo: number; hi: number } {
+    const span = boundsEndNs.value - boundsStartNs.value;
+    const margin = Math.max(100, span * LIMIT_MARGIN);
+    return { lo: boundsStartNs.value - margin, hi: boundsEndNs.value + margin };
+  }
+
+  /** Sets the window, clamped to the limits and to MIN_SPAN_NS. */
+  function setWindow(start: number, end: number): void {
+    const { lo, hi } = limits();
+    let span = Math.min(Math.max(end - start, MIN_SPAN_NS), hi - lo);
+    if (!Number.isFinite(span)) span = hi - lo;
+    let s = Math.min(Math.max(start, lo), hi - span);
+    if (!Number.isFinite(s)) s = lo;
+    startNs.value = s;
+    endNs.value = s + span;
+  }
+
+  /** New session: new bounds, fitted window, no selection. */
+  function setBounds(start: number, end: number): void {
+    boundsStartNs.value = start;
+    boundsEndNs.value = Math.max(start, end);
+    selectEvent(null);
+    fit();
+  }
+
+  /** Shows the whole session with a small margin. */
+  function fit(): void {
+    const span = boundsEndNs.value - boundsStartNs.value;
+    const margin = Math.max(50, span * FIT_MARGIN);
+    setWindow(boundsStartNs.value - margin, boundsEndNs.value + margin);
+  }
+
+  /**
+   * Zooms by `factor` (>1 in, <1 out) keeping `anchorNs` at the same place on
+   * screen; the anchor defaults to the window centre.
+   */
+  function zoom(factor: number, anchorNs: number = (startNs.value + endNs.value) / 2): void {
+    if (!(factor > 0)) return;
+    const span = spanNs.value;
+    const newSpan = Math.max(span / factor, MIN_SPAN_NS);
+    const ratio = span > 0 ? (anchorNs - startNs.value) / span : 0.5;
+    const start = anchorNs - ratio * newSpan;
+    setWindow(start, start + newSpan);
+  }
+
+  /** Moves the window by `deltaNs` (positive = later). */
+  function pan(deltaNs: number): void {
+    setWindow(startNs.value + deltaNs, endNs.value + deltaNs);
+  }
+
+  /** Moves the window by a fraction of its width (A/D keys). */
+  function panByFraction(fraction: number): void {
+    pan(spanNs.value * fraction);
+  }
+
+  function selectEvent(event: EventRow | null): void {
+    selectedEvent.value = event;
+    selectedSeq.value = event?.seq ?? null;
+  }
+
+  return {
+    boundsStartNs,
+    boundsEndNs,
+    startNs,
+    endNs,
+    selectedSeq,
+    selectedEvent,
+    spanNs,
+    setWindow,
+    setBounds,
+    fit,
+    zoom,
+    pan,
+    panByFraction,
+    selectEvent,
+  };
+});
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useTimelineStore, import.meta.hot));
