@@ -10,8 +10,13 @@ export type Layer = 'device' | 'iommu' | 'kernel' | 'iommufd' | 'policy' | 'chec
 
 export const LAYERS: readonly Layer[] = ['device', 'iommu', 'kernel', 'iommufd', 'policy', 'check'];
 
+/**
+ * Every kind of event the engine emits (../shared/spec/hardware-model.md §5.2).
+ * APPEND ONLY: a kind's index is what the recorder stores, so reordering or
+ * removing a kind would change the meaning of recorded sessions.
+ */
 export const EVENT_KINDS = [
-  // device (PCIe function)
+  // device (PCIe function): DMA, ATS, PRI
   'DMA_ISSUE',
   'ATS_CPL',
   'PR_SEND',
@@ -37,6 +42,61 @@ export const EVENT_KINDS = [
   'ASSERT_PASS',
   'ASSERT_FAIL',
   'INVARIANT_VIOLATION',
+  // --- device, continued
+  'ATS_TREQ',
+  'STOP_MARKER_SEND',
+  'RETRY',
+  'WORK_ERROR',
+  'RF_LATCH',
+  'UPRGI_LATCH',
+  'PRI_ENABLE',
+  'PRI_DISABLE',
+  'PRI_STOPPED',
+  'CREDIT_EXHAUSTED',
+  // --- IOMMU hardware, continued
+  'PRQ_FULL',
+  'PRQ_OVF_SET',
+  'PRQ_OVF_CLEAR',
+  'PRQ_DROP',
+  'AUTO_RESP',
+  'PR_EVENT_IRQ',
+  'IMPLICIT_INV',
+  'EVTQ_ENQ',
+  'EVTQ_OVF',
+  'STALL_HOLD',
+  'STALL_RETRY',
+  'STALL_TERM',
+  'FRCD_RECORD',
+  'PFO_SET',
+  'CMD_RESP',
+  // --- IOMMU driver and io-pgfault, continued
+  'DRV_REJECT',
+  'IOPF_ABORT',
+  'HANDLER_DISPATCH',
+  'RESPONSE_DROPPED',
+  'DISCARD_PARTIAL',
+  'QUEUE_FLUSH',
+  'QUEUE_REMOVE_DEVICE',
+  'IOPF_ENABLE',
+  'IOPF_DISABLE',
+  'UNRECOV_FAULT',
+  'UNRECOV_REPORT',
+  'GROUP_NOTIFY',
+  // --- iommufd, continued
+  'IOCTL',
+  'OBJ_ALLOC',
+  'OBJ_DESTROY',
+  'ATTACH',
+  'DETACH',
+  'REPLACE',
+  'AUTO_RESPONSE',
+  'FD_CLOSED',
+  'READ_SHORT',
+  // --- user-space syscalls on the fault fd, as the policy made them
+  'SYS_POLL',
+  'SYS_READ',
+  'SYS_WRITE',
+  'SYS_CLOSE',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
