@@ -13,7 +13,7 @@ import { PciFunction } from '../device/pci-function';
 import { FaultQueue } from '../iommufd/fault-queue';
 import { IommuUnit } from '../iommu/iommu-unit';
 import { IoPageTable } from '../iommu/page-table';
-import { IoPageFaultCore } from '../kernel/io-pgfault';
+import { IoPageFaultCore } from '../kernel/legacy-io-pgfault';
 import { MapThenSuccessPolicy } from '../policy/map-then-success';
 import type { PolicyContext } from '../policy/policy';
 import { Rng } from '../sim/rng';

@@ -5,8 +5,8 @@
  * every entry in order and reports each to the io-pgfault core. Responses go
  * back to the device as PRG Response messages.
  */
-import type { IoPageFaultCore } from '../kernel/io-pgfault';
-import type { IommuFaultPageRequest, IopfFault, PageResponder } from '../kernel/iopf-types';
+import type { IoPageFaultCore } from '../kernel/legacy-io-pgfault';
+import type { IommuFaultPageRequest, IopfFault, PageResponder } from '../kernel/legacy-iopf-types';
 import type { Scheduler } from '../sim/scheduler';
 import type { Tracer } from '../trace/tracer';
 

@@ -14,8 +14,8 @@ import {
 } from '../../shared/uapi/iommufd';
 import { decodeStruct, encodeStruct } from '../../shared/uapi/layout';
 import { KERNEL_PROFILES, type KernelProfileId } from '../../shared/uapi/profiles';
-import { IoPageFaultCore } from '../kernel/io-pgfault';
-import type { IopfFault } from '../kernel/iopf-types';
+import { IoPageFaultCore } from '../kernel/legacy-io-pgfault';
+import type { IopfFault } from '../kernel/legacy-iopf-types';
 import { Scheduler } from '../sim/scheduler';
 import { MemorySink } from '../trace/sink';
 import { Tracer } from '../trace/tracer';

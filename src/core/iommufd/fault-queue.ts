@@ -17,8 +17,8 @@ import { decodeStruct, encodeStruct } from '../../shared/uapi/layout';
 import type { KernelProfile } from '../../shared/uapi/profiles';
 import { Emitter } from '../base/emitter';
 import { IdAllocator } from '../base/id-allocator';
-import type { IoPageFaultCore } from '../kernel/io-pgfault';
-import type { IopfGroup, IopfHandler } from '../kernel/iopf-types';
+import type { IoPageFaultCore } from '../kernel/legacy-io-pgfault';
+import type { IopfGroup, IopfHandler } from '../kernel/legacy-iopf-types';
 import type { Tracer } from '../trace/tracer';
 
 export interface ReadResult {

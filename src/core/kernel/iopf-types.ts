@@ -3,6 +3,7 @@
  * IOMMU driver reports it, and the group the core assembles from requests that
  * share a PRG index.
  */
+import type { IommuAttachHandle, KernelDevice } from './iommu-core';
 
 /** `struct iommu_fault_page_request` */
 export interface IommuFaultPageRequest {
@@ -12,37 +13,29 @@ export interface IommuFaultPageRequest {
   readonly grpid: number;
   /** IOMMU_FAULT_PERM_* bits. */
   readonly perm: number;
-  /** Page-aligned IOVA. */
+  /** IOVA (page aligned by most drivers; the full address for SMMUv3 stalls). */
   readonly addr: bigint;
 }
 
-/** One reported fault and the trace event that reported it. */
+/** `struct iopf_fault`: one reported fault and the trace event that recorded it. */
 export interface IopfFault {
   readonly prm: IommuFaultPageRequest;
   /** seq of the IOPF_* event for this fault (causal parent of what follows). */
   readonly seq: number;
 }
 
-/** Who answers a group once it is assembled (the domain's `iopf_handler`). */
-export interface IopfHandler {
-  /** Takes ownership of the group; returns 0 or -errno (then the core answers FAILURE). */
-  handleGroup(group: IopfGroup): number;
-}
-
 /** `struct iopf_group` */
 export interface IopfGroup {
+  readonly dev: KernelDevice;
+  /** `group->attach_handle`: the attachment the fault was routed to. */
+  readonly handle: IommuAttachHandle;
   /** Faults in arrival order; the LAST_PAGE fault is the final one. */
   readonly faults: readonly IopfFault[];
   readonly lastFault: IopfFault;
-  /** iommufd `dev_id` of the device behind the attach handle. */
-  readonly devId: number;
   /** seq of the IOPF_GROUP event. */
   readonly seq: number;
-  /** Set once answered: one response per group, never two. */
-  answered: boolean;
-}
-
-/** The IOMMU driver's `ops->page_response`. */
-export interface PageResponder {
-  pageResponse(devId: number, lastFault: IopfFault, code: number, parent: number): void;
+  /** On `fault_param->faults` (pending_node non-empty): a response is still allowed. */
+  pending: boolean;
+  /** iommufd cookie, assigned at read time (0 = none yet). */
+  cookie: number;
 }

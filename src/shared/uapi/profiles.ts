@@ -82,8 +82,26 @@ export interface KernelProfile {
   readonly cookieScope: 'device' | 'fault-object';
   /** read()/write() return `done ? done : rc` (upstream) or always `done` (v4 swallows errors). */
   readonly returnsErrnoWhenNothingDone: boolean;
-  /** Detach/replace away from an iopf HWPT answers that device's groups INVALID. */
+  /** read() with a non-empty queue and a count too small for the head group: 0, or EINVAL (2026 fix 47916a54eeb2). */
+  readonly readTooSmallForHead: 'zero' | 'einval';
+  /**
+   * copy_to_user failure inside read(): v4 strands the group on the response
+   * list with its cookie erased; upstream (2026 fixes) restores the group to
+   * the head of deliver and ends the call.
+   */
+  readonly readCopyFailure: 'strand' | 'restore-and-stop';
+  /** copy_from_user failure inside write(): EFAULT (aaca2aa92785), or v4's silent stop. */
+  readonly writeCopyFailure: 'efault' | 'stop';
+  /** v4: write() returns 0 at once when no group awaits a response (unlocked list_empty precheck). */
+  readonly writeZeroWhenNoneOutstanding: boolean;
+  /** Detach/replace away from an iopf HWPT answers that handle's groups INVALID (v5+). */
   readonly autoResponseOnDetach: boolean;
+  /** Fault object destroy answers queued groups, and read-but-unanswered ones (v4, 6.14+). */
+  readonly destroyAnswersOutstanding: boolean;
+  /** A paging HWPT (pt_id = IOAS) accepts IOMMU_HWPT_FAULT_ID_VALID (6.14+, without NEST_PARENT). */
+  readonly pagingHwptTakesFault: boolean;
+  /** IOPF enable on attach: v4's boolean, or a refcount that refuses a VF with PRI (6.11+). */
+  readonly iopfEnable: 'boolean' | 'refcount-no-vf';
 }
 
 export const KERNEL_PROFILES: Readonly<Record<KernelProfileId, KernelProfile>> = {
@@ -96,18 +114,32 @@ export const KERNEL_PROFILES: Readonly<Record<KernelProfileId, KernelProfile>> =
     acceptedResponseCodes: null,
     cookieScope: 'device',
     returnsErrnoWhenNothingDone: false,
+    readTooSmallForHead: 'zero',
+    readCopyFailure: 'strand',
+    writeCopyFailure: 'stop',
+    writeZeroWhenNoneOutstanding: true,
     autoResponseOnDetach: false,
+    destroyAnswersOutstanding: true,
+    pagingHwptTakesFault: false,
+    iopfEnable: 'boolean',
   },
   upstream: {
     id: 'upstream',
-    title: 'current upstream (6.14+ layout, 6.11 response checks)',
+    title: 'current upstream (6.14+ layout and fixes, 2026 read/write fixes)',
     faultAllocIoctl: 'IOMMU_FAULT_QUEUE_ALLOC',
     faultRecord: PGFAULT_UPSTREAM,
     responseRecord: PAGE_RESPONSE_UPSTREAM,
     acceptedResponseCodes: [0, 1],
     cookieScope: 'fault-object',
     returnsErrnoWhenNothingDone: true,
+    readTooSmallForHead: 'einval',
+    readCopyFailure: 'restore-and-stop',
+    writeCopyFailure: 'efault',
+    writeZeroWhenNoneOutstanding: false,
     autoResponseOnDetach: true,
+    destroyAnswersOutstanding: true,
+    pagingHwptTakesFault: true,
+    iopfEnable: 'refcount-no-vf',
   },
 };
 
