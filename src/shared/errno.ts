@@ -14,6 +14,7 @@ export const ERRNO = {
   EBUSY: 16,
   EEXIST: 17,
   EINVAL: 22,
+  EMFILE: 24,
   ENOTTY: 25,
   ENOSPC: 28,
   ESPIPE: 29,

@@ -6,7 +6,7 @@
  * (src/core/hw, the vendor drivers in src/core/iommu) and the kernel side
  * (io-pgfault, iommufd). It holds types and constants only.
  */
-import type { IoPageTable } from '../iommu/page-table';
+import type { DomainPageTable } from './domain-page-table';
 import type { IommuFaultPageRequest, IopfFault, IopfGroup } from './iopf-types';
 
 /** `IOMMU_NO_PASID`: the RID (no PASID) attachment. */
@@ -45,7 +45,7 @@ export interface IommuDomain {
   /** `domain->iopf_handler`; null when the domain cannot take page faults. */
   readonly iopfHandler: IopfHandler | null;
   /** The translations a device attached to this domain sees. */
-  readonly pageTable: IoPageTable;
+  readonly pageTable: DomainPageTable;
 }
 
 /** `struct iommu_attach_handle` (+ iommufd's `idev` back-pointer). */

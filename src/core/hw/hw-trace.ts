@@ -1,0 +1,56 @@
+/**
+ * How the hardware models (src/core/hw, src/core/iommu) put events on the
+ * trace. Every event that concerns one PCI function carries:
+ *  - `dev`  = `devOf(rid)`: the engine maps a RID to the iommufd `dev_id` once
+ *             the device is bound; until then (and by default) it is the RID.
+ *  - `note` = always starts with `rid=BB:DD.F`, so the RID survives the mapping.
+ * Events about the IOMMU as a whole (queue overflow, IRQ) carry `dev: null`
+ * and no prefix. Optionally `raw` carries the queue entry / command bytes.
+ */
+import type { EventKind, Layer } from '../../shared/events';
+import type { EventFields, Tracer } from '../trace/tracer';
+import { formatRid } from './rid';
+
+export interface HwTraceOptions {
+  /** RID → value of the `dev` field; default: the RID itself. */
+  readonly devOf?: (rid: number) => number | null;
+  /** Attach queue descriptors / commands as `raw` bytes (bigger traces). */
+  readonly rawDescriptors?: boolean;
+}
+
+export class HwTrace {
+  private readonly devOf: (rid: number) => number | null;
+  readonly rawDescriptors: boolean;
+
+  constructor(
+    readonly tracer: Tracer,
+    options: HwTraceOptions = {},
+  ) {
+    this.devOf = options.devOf ?? ((r) => r);
+    this.rawDescriptors = options.rawDescriptors ?? false;
+  }
+
+  /** Emits an event about the function `rid` (or the whole unit when null); returns its seq. */
+  emit(layer: Layer, kind: EventKind, rid: number | null, f: Omit<EventFields, 'dev'> = {}): number {
+    const note = rid === null ? (f.note ?? null) : `rid=${formatRid(rid)}${f.note ? ` ${f.note}` : ''}`;
+    return this.tracer.emit(layer, kind, { ...f, dev: rid === null ? null : this.devOf(rid), note });
+  }
+
+  /** The bytes for `raw`, built only when descriptors are recorded. */
+  raw(build: () => Uint8Array): Uint8Array | null {
+    return this.rawDescriptors ? build() : null;
+  }
+}
+
+/** Little-endian bytes of 64-bit words (queue entries and commands are arrays of qwords). */
+export function qwordsToBytes(words: readonly bigint[]): Uint8Array {
+  const out = new Uint8Array(words.length * 8);
+  words.forEach((w, i) => {
+    let v = BigInt.asUintN(64, w);
+    for (let b = 0; b < 8; b++) {
+      out[i * 8 + b] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+  });
+  return out;
+}

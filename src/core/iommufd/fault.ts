@@ -1,0 +1,321 @@
+/**
+ * The iommufd fault object and its fd: drivers/iommu/iommufd/fault.c (v4 as in
+ * the seed patch, 6.11–6.14), eventq.c (6.15+), with the 2026 read/write
+ * fixes for the upstream profile (../shared/spec/iommufd-abi-and-behaviour.md
+ * §2.2–§2.9). Groups from io-pgfault go on `deliver`; read() hands out whole
+ * groups as fault records and gives each group a cookie (lowest free id ≥ 1,
+ * per fault object upstream, per device in v4); write() takes response
+ * records and answers the group behind each cookie. Every entry point returns
+ * what the syscall returns: a byte count, or -errno.
+ */
+import { ERRNO } from '../../shared/errno';
+import { EPOLLIN, EPOLLOUT, EPOLLRDNORM } from '../../shared/uapi/iommufd';
+import { decodeStruct, encodeStruct } from '../../shared/uapi/layout';
+import type { KernelProfile } from '../../shared/uapi/profiles';
+import { Emitter } from '../base/emitter';
+import type { FaultInjection } from '../base/fault-injection';
+import { IdAllocator } from '../base/id-allocator';
+import { IOMMU_PAGE_RESP_INVALID, type IommuAttachHandle, type IopfCore, type IopfHandler } from '../kernel/iommu-core';
+import type { IopfGroup } from '../kernel/iopf-types';
+import type { Tracer } from '../trace/tracer';
+import { IommufdObjectType, type IommufdObject } from './object-table';
+
+/** A user buffer: `badAt` models an address where copy_to/from_user faults (bytes from its start). */
+export interface UserBuffer {
+  readonly badAt?: number;
+}
+
+export interface ReadResult {
+  /** Bytes copied or -errno. */
+  readonly ret: number;
+  /** The bytes the kernel copied out (its length is `ret` when ret ≥ 0). */
+  readonly bytes: Uint8Array;
+}
+
+export class FaultObject implements IommufdObject, IopfHandler {
+  readonly type = IommufdObjectType.FAULT;
+  users = 1;
+  /** Queued groups, FIFO (`fault->deliver`). */
+  private readonly deliver: IopfGroup[] = [];
+  /** Read, awaiting a response: cookie-space key → group. */
+  private readonly response = new Map<string, IopfGroup>();
+  /** v4: groups whose copy failed, stranded on the response list with their cookie erased. */
+  private readonly stranded = new Set<IopfGroup>();
+  private readonly cookieSpaces = new Map<number, IdAllocator>();
+  private readonly queuedEmitter = new Emitter<void>();
+  /** Wake-up of the poll wait queue: fires when a group is queued (only then). */
+  readonly onReadable = this.queuedEmitter.event;
+  /** True while the fd is open. */
+  fdOpen = true;
+
+  constructor(
+    public id: number,
+    private readonly profile: KernelProfile,
+    private readonly iopf: IopfCore,
+    private readonly tracer: Tracer,
+    private readonly inject: FaultInjection,
+  ) {}
+
+  get recordSize(): number {
+    return this.profile.faultRecord.size;
+  }
+
+  get responseSize(): number {
+    return this.profile.responseRecord.size;
+  }
+
+  /** Cookies of read-but-unanswered groups, ascending (state panel, oracle). */
+  outstandingCookies(): number[] {
+    return [...this.response.values()].map((g) => g.cookie).sort((a, b) => a - b);
+  }
+
+  /** Groups queued and not yet read. */
+  get queued(): number {
+    return this.deliver.length;
+  }
+
+  get outstanding(): number {
+    return this.response.size;
+  }
+
+  /** `iommufd_fault_iopf_handler()`: append to deliver, wake pollers; never fails upstream. */
+  handleGroup(group: IopfGroup): number {
+    this.deliver.push(group);
+    this.tracer.emit('iommufd', 'FAULT_QUEUED', {
+      dev: group.dev.rid,
+      pasid: group.lastFault.prm.pasid,
+      grpid: group.lastFault.prm.grpid,
+      addr: group.lastFault.prm.addr,
+      parent: group.seq,
+      note: `fault object ${this.id}: ${group.faults.length} record(s)`,
+    });
+    this.queuedEmitter.fire();
+    return 0;
+  }
+
+  /** `iommufd_fault_fops_poll()` */
+  poll(): number {
+    return EPOLLOUT | (this.deliver.length > 0 ? EPOLLIN | EPOLLRDNORM : 0);
+  }
+
+  /** `iommufd_fault_fops_read(filep, buf, count, ppos)` */
+  read(count: number, ppos = 0, buf: UserBuffer = {}): ReadResult {
+    const size = this.recordSize;
+    if (ppos !== 0 || count % size !== 0) return this.readFail(-ERRNO.ESPIPE, `count ${count} is not a multiple of ${size} (or *ppos ≠ 0)`);
+    const out = new Uint8Array(count);
+    let done = 0;
+    let rc = 0;
+    while (this.deliver.length > 0) {
+      const group = this.deliver[0]!;
+      if (done >= count || group.faults.length * size > count - done) {
+        // Whole groups only: the head stays queued.
+        if (done === 0 && this.profile.readTooSmallForHead === 'einval') rc = -ERRNO.EINVAL;
+        break;
+      }
+      const devKey = this.cookieKeyDevice(group);
+      const space = this.cookieSpace(devKey);
+      const cookie = this.inject.shouldFail('iommufd.read.xa_alloc') ? null : space.alloc();
+      if (cookie === null) {
+        rc = -ERRNO.ENOMEM;
+        break;
+      }
+      group.cookie = cookie;
+      let groupDone = done;
+      let copyFailed = false;
+      const records: { bytes: Uint8Array; seq: number }[] = [];
+      for (const f of group.faults) {
+        const rec = this.composeRecord(group, f.prm, cookie);
+        if (buf.badAt !== undefined && groupDone + size > buf.badAt) {
+          copyFailed = true;
+          break;
+        }
+        out.set(rec, groupDone);
+        groupDone += size;
+        records.push({ bytes: rec, seq: f.seq });
+      }
+      if (copyFailed) {
+        space.release(cookie);
+        group.cookie = 0;
+        if (this.profile.readCopyFailure === 'strand') {
+          // v4: list_move_tail to the response list anyway; its cookie is gone, so nobody can answer it.
+          this.deliver.shift();
+          this.stranded.add(group);
+          this.tracer.emit('iommufd', 'READ_SHORT', { dev: group.dev.rid, grpid: group.lastFault.prm.grpid, errno: ERRNO.EFAULT, parent: group.seq, note: 'v4: copy_to_user failed; group stranded with its cookie erased' });
+          done += records.length * size; // the records copied before the fault were counted
+          continue;
+        }
+        // upstream: restore to the head, EFAULT, stop.
+        rc = -ERRNO.EFAULT;
+        this.tracer.emit('iommufd', 'READ_SHORT', { dev: group.dev.rid, grpid: group.lastFault.prm.grpid, errno: ERRNO.EFAULT, parent: group.seq, note: 'copy_to_user failed; group restored to the head of deliver' });
+        break;
+      }
+      this.deliver.shift();
+      this.response.set(this.responseKey(devKey, cookie), group);
+      for (const r of records) {
+        this.tracer.emit('iommufd', 'FAULT_READ', {
+          dev: group.dev.rid,
+          pasid: group.lastFault.prm.pasid,
+          grpid: group.lastFault.prm.grpid,
+          addr: decodeStruct(this.profile.faultRecord, r.bytes).addr as bigint,
+          perm: group.lastFault.prm.perm,
+          cookie,
+          parent: r.seq,
+          raw: r.bytes,
+        });
+      }
+      done = groupDone;
+    }
+    if (done === 0 && rc !== 0 && this.profile.returnsErrnoWhenNothingDone) return this.readFail(rc, 'nothing delivered');
+    return { ret: done, bytes: out.subarray(0, done) };
+  }
+
+  /** `iommufd_fault_fops_write(filep, buf, count, ppos)` */
+  write(data: Uint8Array, ppos = 0, buf: UserBuffer = {}): number {
+    const size = this.responseSize;
+    if (ppos !== 0 || data.length % size !== 0) return this.writeFail(-ERRNO.ESPIPE, `count ${data.length} is not a multiple of ${size} (or *ppos ≠ 0)`);
+    if (this.profile.writeZeroWhenNoneOutstanding && this.response.size === 0) return 0;
+    let done = 0;
+    let rc = 0;
+    while (done < data.length) {
+      if (buf.badAt !== undefined && done + size > buf.badAt) {
+        if (this.profile.writeCopyFailure === 'efault') rc = -ERRNO.EFAULT;
+        break;
+      }
+      const raw = data.slice(done, done + size);
+      const r = decodeStruct(this.profile.responseRecord, raw);
+      const cookie = Number(r.cookie);
+      const code = Number(r.code);
+      const accepted = this.profile.acceptedResponseCodes;
+      if (accepted && !accepted.includes(code)) {
+        rc = -ERRNO.EINVAL; // checked before the cookie lookup: the group stays outstanding
+        this.tracer.emit('iommufd', 'FD_ERRNO', { cookie, code, errno: ERRNO.EINVAL, raw, note: `response code ${code} is neither SUCCESS nor INVALID` });
+        break;
+      }
+      const devKey = this.profile.cookieScope === 'device' ? Number(r.dev_id) : 0;
+      const key = this.responseKey(devKey, cookie);
+      const group = this.response.get(key);
+      if (!group) {
+        rc = -ERRNO.EINVAL;
+        this.tracer.emit('iommufd', 'FD_ERRNO', {
+          cookie,
+          code,
+          errno: ERRNO.EINVAL,
+          raw,
+          note:
+            this.profile.cookieScope === 'device'
+              ? `v4: no group with cookie ${cookie} for dev_id ${devKey} (the device reference taken for the lookup leaks)`
+              : `no outstanding group with cookie ${cookie}`,
+        });
+        break;
+      }
+      this.response.delete(key);
+      this.cookieSpace(devKey).release(cookie);
+      const seq = this.tracer.emit('iommufd', 'RESPONSE_WRITE', {
+        dev: group.dev.rid,
+        pasid: group.lastFault.prm.pasid,
+        grpid: group.lastFault.prm.grpid,
+        cookie,
+        code,
+        raw,
+        parent: group.seq,
+      });
+      this.iopf.groupResponse(group, code, seq);
+      done += size;
+    }
+    if (done === 0 && rc !== 0 && this.profile.returnsErrnoWhenNothingDone) return rc;
+    return done;
+  }
+
+  /**
+   * `iommufd_auto_response_faults(hwpt, handle)`: every queued or read group
+   * of this attach handle is answered INVALID (detach / replace, v5+).
+   */
+  autoRespond(handle: IommuAttachHandle, parent: number): number {
+    let n = 0;
+    for (const g of [...this.deliver]) {
+      if (g.handle !== handle) continue;
+      this.deliver.splice(this.deliver.indexOf(g), 1);
+      this.answerAuto(g, parent, 'detach/replace: queued group');
+      n++;
+    }
+    for (const [key, g] of [...this.response]) {
+      if (g.handle !== handle) continue;
+      this.response.delete(key);
+      this.cookieSpace(this.cookieKeyDevice(g)).release(g.cookie);
+      this.answerAuto(g, parent, 'detach/replace: read, unanswered group');
+      n++;
+    }
+    return n;
+  }
+
+  /** `iommufd_fault_destroy()`: queued groups (and read ones, per profile) are answered INVALID. */
+  destroy(): void {
+    const parent = this.tracer.emit('iommufd', 'OBJ_DESTROY', { note: `FAULT ${this.id}: ${this.deliver.length} queued, ${this.response.size} outstanding` });
+    for (const g of this.deliver.splice(0)) this.answerAuto(g, parent, 'fault object destroyed: queued group');
+    if (this.profile.destroyAnswersOutstanding) {
+      for (const g of this.response.values()) this.answerAuto(g, parent, 'fault object destroyed: read, unanswered group');
+      for (const g of this.stranded) this.answerAuto(g, parent, 'fault object destroyed: stranded group');
+      this.response.clear();
+      this.stranded.clear();
+    }
+    this.queuedEmitter.dispose();
+  }
+
+  private answerAuto(g: IopfGroup, parent: number, note: string): void {
+    const seq = this.tracer.emit('iommufd', 'AUTO_RESPONSE', {
+      dev: g.dev.rid,
+      pasid: g.lastFault.prm.pasid,
+      grpid: g.lastFault.prm.grpid,
+      cookie: g.cookie || null,
+      code: IOMMU_PAGE_RESP_INVALID,
+      parent,
+      note,
+    });
+    this.iopf.groupResponse(g, IOMMU_PAGE_RESP_INVALID, seq);
+  }
+
+  private composeRecord(group: IopfGroup, prm: IopfGroup['lastFault']['prm'], cookie: number): Uint8Array {
+    // iommufd_compose_fault_message(): flags and perm copied raw; length is always 0.
+    return encodeStruct(this.profile.faultRecord, {
+      size: this.recordSize,
+      flags: prm.flags,
+      dev_id: group.handle.idevId ?? 0,
+      pasid: prm.pasid,
+      grpid: prm.grpid,
+      perm: prm.perm,
+      addr: prm.addr,
+      length: 0,
+      cookie,
+    });
+  }
+
+  /** v4 keys cookies by the attach handle's device (`idev->faults`); upstream has one space. */
+  private cookieKeyDevice(group: IopfGroup): number {
+    return this.profile.cookieScope === 'device' ? group.handle.idevId ?? 0 : 0;
+  }
+
+  private cookieSpace(key: number): IdAllocator {
+    let a = this.cookieSpaces.get(key);
+    if (!a) this.cookieSpaces.set(key, (a = new IdAllocator()));
+    return a;
+  }
+
+  private responseKey(devKey: number, cookie: number): string {
+    return `${devKey}:${cookie}`;
+  }
+
+  private readFail(rc: number, note: string): ReadResult {
+    this.tracer.emit('iommufd', 'FD_ERRNO', { errno: -rc, note: `read: ${note}` });
+    return { ret: rc, bytes: new Uint8Array(0) };
+  }
+
+  private writeFail(rc: number, note: string): number {
+    this.tracer.emit('iommufd', 'FD_ERRNO', { errno: -rc, note: `write: ${note}` });
+    return rc;
+  }
+}
+
+/** For tests and encoders: the response bytes for a profile. */
+export function encodeResponse(profile: KernelProfile, fields: { cookie: number; code: number; dev_id?: number; pasid?: number; grpid?: number }): Uint8Array {
+  return encodeStruct(profile.responseRecord, { size: profile.responseRecord.size, flags: 0, ...fields });
+}
