@@ -2,8 +2,17 @@
  * The translations a device sees, reduced to what faulting needs: which pages
  * of which (device, PASID) address space are mapped with which permissions.
  * A policy that answers SUCCESS without mapping makes the device fault again.
+ *
+ * Keys: `devId` is the iommufd dev_id the policy read from the fault record
+ * (the attach handle's `idevId`; see ./translation.ts for the lookup side and
+ * KERNEL_OWNED_DEV_KEY for kernel-owned attachments), `pasid` null = no PASID.
  */
-import type { TranslationLookup } from '../device/pci-function';
+
+/** Answers "is this access translated?" (kept structurally compatible with the old device model). */
+export interface TranslationLookup {
+  /** True when every page of the access is mapped with the needed permissions. */
+  isMapped(devId: number, pasid: number | null, addr: bigint, pages: number, perm: number): boolean;
+}
 
 const PAGE_SHIFT = 12n;
 
@@ -19,6 +28,12 @@ export class IoPageTable implements TranslationLookup {
     }
   }
 
+  /** Removes the pages (all permissions). */
+  unmap(devId: number, pasid: number | null, addr: bigint, pages: number): void {
+    const pfn = addr >> PAGE_SHIFT;
+    for (let i = 0n; i < BigInt(pages); i++) this.pages.delete(this.key(devId, pasid, pfn + i));
+  }
+
   isMapped(devId: number, pasid: number | null, addr: bigint, pages: number, perm: number): boolean {
     const pfn = addr >> PAGE_SHIFT;
     for (let i = 0n; i < BigInt(pages); i++) {
@@ -26,6 +41,11 @@ export class IoPageTable implements TranslationLookup {
       if ((have & perm) !== perm) return false;
     }
     return true;
+  }
+
+  /** Permission bits mapped for one page (0 = not present). */
+  permOf(devId: number, pasid: number | null, addr: bigint): number {
+    return this.pages.get(this.key(devId, pasid, addr >> PAGE_SHIFT)) ?? 0;
   }
 
   private key(devId: number, pasid: number | null, pfn: bigint): string {
