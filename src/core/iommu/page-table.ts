@@ -2,10 +2,8 @@
  * The translations a device sees, reduced to what faulting needs: which pages
  * of which (device, PASID) address space are mapped with which permissions.
  * A policy that answers SUCCESS without mapping makes the device fault again.
- *
- * Keys: `devId` is the iommufd dev_id the policy read from the fault record
- * (the attach handle's `idevId`; see ./translation.ts for the lookup side and
- * KERNEL_OWNED_DEV_KEY for kernel-owned attachments), `pasid` null = no PASID.
+ * (Legacy skeleton engine only: the hardware models walk the per-domain
+ * DomainPageTable of src/core/kernel through ./translation.ts.)
  */
 
 /** Answers "is this access translated?" (kept structurally compatible with the old device model). */

@@ -87,7 +87,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
       grpid: group.lastFault.prm.grpid,
       addr: group.lastFault.prm.addr,
       parent: group.seq,
-      note: `fault object ${this.id}: ${group.faults.length} record(s)`,
+      note: `fault ${this.id}: ${group.faults.length} record(s)`,
     });
     this.queuedEmitter.fire();
     return 0;
@@ -161,6 +161,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
           cookie,
           parent: r.seq,
           raw: r.bytes,
+          note: `fault ${this.id}`,
         });
       }
       done = groupDone;
@@ -218,6 +219,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
         code,
         raw,
         parent: group.seq,
+        note: `fault ${this.id}`,
       });
       this.iopf.groupResponse(group, code, seq);
       done += size;
@@ -269,7 +271,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
       cookie: g.cookie || null,
       code: IOMMU_PAGE_RESP_INVALID,
       parent,
-      note,
+      note: `fault ${this.id}: ${note}`,
     });
     this.iopf.groupResponse(g, IOMMU_PAGE_RESP_INVALID, seq);
   }
