@@ -16,10 +16,10 @@ export class FaultInjection {
     this.reached.length = 0;
   }
 
-  /** True when this site must fail. */
+  /** True when this site must fail. Sites are listed only while armed (no cost otherwise). */
   shouldFail(site: string): boolean {
-    this.reached.push(site);
     if (this.target === 0) return false;
+    this.reached.push(site);
     this.count++;
     if (this.count === this.target) {
       this.target = 0;

@@ -10,7 +10,7 @@
  */
 import { ERRNO } from '../../shared/errno';
 import { EPOLLIN, EPOLLOUT, EPOLLRDNORM } from '../../shared/uapi/iommufd';
-import { decodeStruct, encodeStruct } from '../../shared/uapi/layout';
+import { encodeStruct } from '../../shared/uapi/layout';
 import type { KernelProfile } from '../../shared/uapi/profiles';
 import { Emitter } from '../base/emitter';
 import type { FaultInjection } from '../base/fault-injection';
@@ -37,8 +37,8 @@ export class FaultObject implements IommufdObject, IopfHandler {
   users = 1;
   /** Queued groups, FIFO (`fault->deliver`). */
   private readonly deliver: IopfGroup[] = [];
-  /** Read, awaiting a response: cookie-space key → group. */
-  private readonly response = new Map<string, IopfGroup>();
+  /** Read, awaiting a response: cookie-space key (device × 2^32 + cookie) → group. */
+  private readonly response = new Map<number, IopfGroup>();
   /** v4: groups whose copy failed, stranded on the response list with their cookie erased. */
   private readonly stranded = new Set<IopfGroup>();
   private readonly cookieSpaces = new Map<number, IdAllocator>();
@@ -47,6 +47,8 @@ export class FaultObject implements IommufdObject, IopfHandler {
   readonly onReadable = this.queuedEmitter.event;
   /** True while the fd is open. */
   fdOpen = true;
+  /** Offsets of the response fields write() reads, from the profile's layout. */
+  private readonly responseFields: { cookie: number; code: number; dev_id: number };
 
   constructor(
     public id: number,
@@ -54,7 +56,10 @@ export class FaultObject implements IommufdObject, IopfHandler {
     private readonly iopf: IopfCore,
     private readonly tracer: Tracer,
     private readonly inject: FaultInjection,
-  ) {}
+  ) {
+    const at = (name: string): number => profile.responseRecord.fields.find((f) => f.name === name)?.offset ?? 0;
+    this.responseFields = { cookie: at('cookie'), code: at('code'), dev_id: at('dev_id') };
+  }
 
   get recordSize(): number {
     return this.profile.faultRecord.size;
@@ -122,7 +127,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
       group.cookie = cookie;
       let groupDone = done;
       let copyFailed = false;
-      const records: { bytes: Uint8Array; seq: number }[] = [];
+      const records: { bytes: Uint8Array; seq: number; addr: bigint }[] = [];
       for (const f of group.faults) {
         const rec = this.composeRecord(group, f.prm, cookie);
         if (buf.badAt !== undefined && groupDone + size > buf.badAt) {
@@ -131,7 +136,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
         }
         out.set(rec, groupDone);
         groupDone += size;
-        records.push({ bytes: rec, seq: f.seq });
+        records.push({ bytes: rec, seq: f.seq, addr: f.prm.addr });
       }
       if (copyFailed) {
         space.release(cookie);
@@ -156,7 +161,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
           dev: group.dev.rid,
           pasid: group.lastFault.prm.pasid,
           grpid: group.lastFault.prm.grpid,
-          addr: decodeStruct(this.profile.faultRecord, r.bytes).addr as bigint,
+          addr: r.addr,
           perm: group.lastFault.prm.perm,
           cookie,
           parent: r.seq,
@@ -183,16 +188,16 @@ export class FaultObject implements IommufdObject, IopfHandler {
         break;
       }
       const raw = data.slice(done, done + size);
-      const r = decodeStruct(this.profile.responseRecord, raw);
-      const cookie = Number(r.cookie);
-      const code = Number(r.code);
+      const view = new DataView(raw.buffer);
+      const cookie = view.getUint32(this.responseFields.cookie, true);
+      const code = view.getUint32(this.responseFields.code, true);
       const accepted = this.profile.acceptedResponseCodes;
       if (accepted && !accepted.includes(code)) {
         rc = -ERRNO.EINVAL; // checked before the cookie lookup: the group stays outstanding
         this.tracer.emit('iommufd', 'FD_ERRNO', { cookie, code, errno: ERRNO.EINVAL, raw, note: `response code ${code} is neither SUCCESS nor INVALID` });
         break;
       }
-      const devKey = this.profile.cookieScope === 'device' ? Number(r.dev_id) : 0;
+      const devKey = this.profile.cookieScope === 'device' ? view.getUint32(this.responseFields.dev_id, true) : 0;
       const key = this.responseKey(devKey, cookie);
       const group = this.response.get(key);
       if (!group) {
@@ -302,8 +307,8 @@ export class FaultObject implements IommufdObject, IopfHandler {
     return a;
   }
 
-  private responseKey(devKey: number, cookie: number): string {
-    return `${devKey}:${cookie}`;
+  private responseKey(devKey: number, cookie: number): number {
+    return devKey * 0x1_0000_0000 + cookie;
   }
 
   private readFail(rc: number, note: string): ReadResult {

@@ -111,7 +111,7 @@ export class IoPageFaultCore implements IopfCore {
       return 0;
     }
     // iopf_group_alloc(): partials with the same grpid (no PASID compare) join, oldest first.
-    const members = p.partial.filter((f) => f.prm.grpid === prm.grpid);
+    const members = p.partial.length ? p.partial.filter((f) => f.prm.grpid === prm.grpid) : [];
     if (members.length) p.partial = p.partial.filter((f) => f.prm.grpid !== prm.grpid);
     const allocFailed = this.inject.shouldFail('iopf.group_alloc');
     const seq = this.tracer.emit('kernel', 'IOPF_GROUP', { ...fields, note: `${members.length + 1} fault(s)` });

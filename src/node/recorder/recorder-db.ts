@@ -7,6 +7,7 @@
  */
 import type { SqlDatabase } from '../db/sql-database';
 import { migrate } from './schema';
+import { classifySqliteError, explainSqliteError, isSqliteError } from './sqlite-errors';
 
 export interface PidProbe {
   /** True when a process with this pid runs on this machine. */
@@ -24,13 +25,28 @@ export const processProbe: PidProbe = {
   },
 };
 
-export function prepareRecorderDb(db: SqlDatabase, probe: PidProbe = processProbe): SqlDatabase {
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 5000');
-  db.exec('PRAGMA foreign_keys = ON');
+export interface RecorderDbOptions {
+  /** How long a statement waits for another connection's lock, ms (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+export function prepareRecorderDb(db: SqlDatabase, probe: PidProbe = processProbe, options: RecorderDbOptions = {}): SqlDatabase {
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+  } catch (e) {
+    if (isSqliteError(e)) throw explainSqliteError(e, db.path, 'opening the database');
+    throw e;
+  }
   migrate(db);
-  markDeadWritersAborted(db, probe);
+  try {
+    markDeadWritersAborted(db, probe);
+  } catch (e) {
+    // A read-only file can still be read; its cut-off sessions just keep saying "running".
+    if (classifySqliteError(e) !== 'readonly') throw explainSqliteError(e, db.path, 'marking cut-off sessions aborted');
+  }
   return db;
 }
 

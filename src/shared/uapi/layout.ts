@@ -26,8 +26,9 @@ export function encodeStruct(layout: StructLayout, values: StructValues): Uint8A
   const bytes = new Uint8Array(layout.size);
   const view = new DataView(bytes.buffer);
   for (const f of layout.fields) {
-    const v = values[f.name] ?? 0;
-    if (f.size === 8) view.setBigUint64(f.offset, BigInt(v), true);
+    const v = values[f.name];
+    if (v === undefined || v === 0) continue; // the buffer starts zeroed
+    if (f.size === 8) view.setBigUint64(f.offset, typeof v === 'bigint' ? v : BigInt(v), true);
     else view.setUint32(f.offset, Number(v) >>> 0, true);
   }
   return bytes;
