@@ -82,8 +82,8 @@ export class DmaEngine {
       note: `work ${w.id}: ${pages.length} page(s)${this.fn.kernel.atsEnabled ? '' : ', untranslated'}`,
     });
     const refusal = this.refusal(access);
-    if (refusal) return this.fail(w, refusal, seq), w.id;
-    if (this.fn.kernel.atsEnabled) this.translate(w, seq);
+    if (refusal) this.fail(w, refusal, seq);
+    else if (this.fn.kernel.atsEnabled) this.translate(w, seq);
     else this.untranslated(w, seq);
     return w.id;
   }
@@ -166,7 +166,8 @@ export class DmaEngine {
 
   private untranslated(w: WorkItem, parent: number): void {
     const { pasid, perm, pages } = w.access;
-    this.fn.port!.untranslated(this.fn.rid, { pasid, addr: w.pages[0]!, pages: Math.max(1, pages), perm }, parent, (result, seq) => {
+    // Untranslated requests carry the full address (an SMMU stall reports it unaligned).
+    this.fn.port!.untranslated(this.fn.rid, { pasid, addr: w.access.addr, pages: Math.max(1, pages), perm }, parent, (result, seq) => {
       if (result === 'ok') this.complete(w, seq);
       else this.fail(w, 'aborted by the IOMMU (unrecoverable fault)', seq);
     });

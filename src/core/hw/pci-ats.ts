@@ -70,7 +70,11 @@ export function pciDisableAts(fn: PciFunction): void {
 
 /** `pci_enable_pasid()`: a VF succeeds iff its PF's PASID is enabled. */
 export function pciEnablePasid(fn: PciFunction): number {
-  if (fn.isVf) return fn.pf!.kernel.pasidEnabled ? 0 : -ERRNO.EINVAL;
+  if (fn.isVf) {
+    if (!fn.pf!.kernel.pasidEnabled) return -ERRNO.EINVAL;
+    fn.kernel.pasidEnabled = true; // the IOMMU driver's info->pasid_enabled for the VF
+    return 0;
+  }
   if (!fn.pasidCap) return -ERRNO.EINVAL;
   if (fn.kernel.pasidEnabled) return -ERRNO.EBUSY;
   fn.kernel.pasidEnabled = true;

@@ -226,7 +226,7 @@ export class PciFunction implements PriListener {
       pasid,
       addr: pages[0] ?? null,
       parent,
-      note: `need ${pages.length}, ${this.credits.available} of ${this.pri.readAllocation()} free; ${this.waiting.length} group(s) already waiting`,
+      note: `need ${pages.length}, ${this.credits.available} of ${this.pri.readAllocation()} credits free, ${this.prgIndex.inFlight}/512 PRG indices in flight; ${this.waiting.length} group(s) already waiting`,
     });
     this.waiting.push(req);
   }

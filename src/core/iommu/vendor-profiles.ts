@@ -6,6 +6,15 @@
  * Defaults = current Linux + the hardware specs as far as they were checked;
  * knobs marked VERIFY encode a guess the spec text could not confirm.
  *
+ * Live knobs (the models branch on them): queueDepth, queueFull, eventQueueDepth,
+ * priAllocation, iopfEnableModel (VT-d), hwDropsNoPasidPri, canonicalVaBits,
+ * needsPasid, grpidMask, responseEncoding, smmuPriRespDenyMeans, lpig0Response,
+ * overflowAutoResponse, partialDiscardOnOverflow, headUpdate (VT-d; SMMU and AMD
+ * follow their driver), the four timings, userPasidTable, smmuPriHandling,
+ * smmuPps, amdLogsStopMarker, stall. The rest (entry sizes, names, reject
+ * rule, Stop Marker, grpid width, LAST_PAGE source, address form, response op,
+ * overflow flag/ack) describe what each vendor's code does, for the UI table.
+ *
  * Upstream files followed: torvalds/linux drivers/iommu/intel/prq.c,
  * drivers/iommu/intel/iommu.c, drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c,
  * drivers/iommu/amd/ppr.c, drivers/iommu/amd/iommu.c, drivers/iommu/amd/init.c.
