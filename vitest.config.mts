@@ -18,6 +18,8 @@ export default defineConfig({
       '@core': resolve(root, 'src/core'),
       '@node': resolve(root, 'src/node'),
       '@renderer': resolve(root, 'src/renderer/src'),
+      // Scenario scripts import the scenario API as 'iopf'.
+      iopf: resolve(root, 'src/core/scenario/api/index.ts'),
     },
   },
   test: {

@@ -1,133 +1,142 @@
 /**
- * A ScriptHost: builds the scenario API for one run and drives a scenario
- * definition on virtual time. The script's async code interleaves with the
- * discrete-event scheduler: whenever a step resolves a promise the script is
- * waiting on, the host lets the script's continuations run (yieldToScript)
- * before virtual time moves on.
+ * The ScriptHost: builds the machine a scenario declares, makes the 'iopf'
+ * API act on it, and drives the definition on virtual time: setup, then the
+ * policy and the workload side by side, then the checks once nothing else can
+ * happen. The script's async code interleaves with the discrete-event
+ * scheduler: whenever a step resolves a promise the script awaits, the host
+ * lets the script's continuations run (yieldToScript) before time moves on.
+ * An invariant violation is recorded as an event; it never stops the run.
  */
-import type { Ns } from '../../shared/time';
-import { KERNEL_PROFILES } from '../../shared/uapi/profiles';
-import { Rng } from '../sim/rng';
-import { Scheduler } from '../sim/scheduler';
-import { Tracer } from '../trace/tracer';
+import { KERNEL_PROFILES, isKernelProfileId } from '../../shared/uapi/profiles';
+import type { TraceEvent } from '../../shared/events';
+import { System } from '../engine/system';
+import { InvariantOracle } from '../oracle/invariants';
+import * as api from './api/index';
+import { setCurrentRun, type RunContext } from './api/run-context';
+import type { ScenarioDefinition, TopologySpec, VmmHandles } from './api/types';
+import { createUapi } from './api/uapi';
 import { ScenarioError } from './spec';
 import type { ScriptHost, ScriptHostOptions, ScriptOutcome, VendorId } from './script-host';
 
-const DEFINITION = Symbol.for('iopf.scenario');
-
-export interface ScenarioDefinition {
-  readonly name: string;
-  readonly seed?: number;
-  readonly kernel?: keyof typeof KERNEL_PROFILES;
-  readonly vendor?: VendorId;
-  /** The scenario's driver: runs on virtual time; may await sleeps and fd readiness. */
-  readonly main: (ctx: ScenarioContext) => unknown;
-}
-
-/** What `main` receives. */
-export interface ScenarioContext {
-  /** Virtual time now, ns. */
-  now(): Ns;
-  /** Resolves after `delay` ns of virtual time. */
-  sleep(delay: number | bigint): Promise<void>;
-  /** Seeded random number in [0, 1). */
-  random(): number;
-}
-
-class AssertionTally {
-  passed = 0;
-  failed = 0;
-}
+const DEFAULT_TOPOLOGY: TopologySpec = { devices: [{ name: '0000:03:00.0' }] };
+const VENDORS: readonly VendorId[] = ['vtd', 'smmuv3', 'amd'];
 
 export function createScriptHost(options: ScriptHostOptions): ScriptHost {
-  const sched = new Scheduler();
-  const tracer = new Tracer(options.sink, sched);
-  const tally = new AssertionTally();
-  let continuationPending = false;
-
-  /** A promise the script awaits; resolving it asks the host to let the script run. */
-  const scriptPromise = <T>(start: (resolve: (v: T) => void) => void): Promise<T> =>
-    new Promise<T>((resolve) =>
-      start((v) => {
-        continuationPending = true;
-        resolve(v);
-      }),
-    );
-
-  const check = (ok: boolean, message: string): void => {
-    tracer.emit('check', ok ? 'ASSERT_PASS' : 'ASSERT_FAIL', { note: message });
-    if (ok) tally.passed++;
-    else tally.failed++;
-  };
-
-  const api = Object.freeze({
-    scenario(def: ScenarioDefinition): ScenarioDefinition {
-      return Object.freeze({ ...def, [DEFINITION]: true });
-    },
-    /** Records a pass or a fail; never throws, so a run goes on and reports every check. */
-    assert(condition: unknown, message = 'assertion'): boolean {
-      check(Boolean(condition), message);
-      return Boolean(condition);
-    },
-    expect(actual: unknown) {
-      return Object.freeze({
-        toBe(expected: unknown, message?: string): boolean {
-          const ok = Object.is(actual, expected);
-          check(ok, message ?? `expected ${show(actual)} to be ${show(expected)}`);
-          return ok;
-        },
-      });
-    },
-  });
-
-  let rng = new Rng(0);
-  const ctx: ScenarioContext = Object.freeze({
-    now: () => sched.now,
-    sleep: (delay: number | bigint) => scriptPromise<void>((resolve) => sched.after(BigInt(delay), () => resolve())),
-    random: () => rng.float(),
-  });
-
   return {
     api,
     async run(definition: unknown, yieldToScript: () => Promise<void>): Promise<ScriptOutcome> {
-      if (typeof definition !== 'object' || definition === null || !(DEFINITION in definition))
-        throw new ScenarioError('the scenario module must `export default scenario({...})`');
-      const def = definition as unknown as ScenarioDefinition;
+      const def = asDefinition(definition);
       const seed = options.seed ?? def.seed ?? 1;
-      const kernelProfile = options.kernelProfile ?? def.kernel ?? 'upstream';
-      const vendor = options.vendor ?? def.vendor ?? 'vtd';
-      rng = new Rng(seed);
-      let failure: unknown = null;
-      let finished = false;
-      Promise.resolve()
-        .then(() => def.main(ctx))
-        .then(
-          () => void (finished = true),
-          (e: unknown) => void (failure = e),
+      const kernelId = options.kernelProfile ?? def.kernel ?? 'upstream';
+      if (!isKernelProfileId(kernelId)) throw new ScenarioError(`kernel: expected "v4" or "upstream", got ${JSON.stringify(kernelId)}`);
+      const topology = def.topology ?? DEFAULT_TOPOLOGY;
+      const vendor = options.vendor ?? topology.iommu?.vendor ?? 'vtd';
+      if (!VENDORS.includes(vendor)) throw new ScenarioError(`topology.iommu.vendor: expected "vtd", "smmuv3" or "amd", got ${JSON.stringify(vendor)}`);
+      const profile = KERNEL_PROFILES[kernelId];
+
+      // The oracle and per-kind counters watch the stream on its way to the sink.
+      const oracle = new InvariantOracle(profile);
+      const counts = new Map<string, number>();
+      const found: { rule: string; message: string; dev: number | null; seq: number }[] = [];
+      const sink = {
+        emit(e: TraceEvent): void {
+          counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+          options.sink.emit(e);
+          for (const v of oracle.observe(e)) found.push(v);
+        },
+      };
+      const system = new System({ topology, profile, vendor, seed, sink });
+      let passed = 0;
+      let failed = 0;
+      let violations = 0;
+      let continuationPending = false;
+      const scriptPromise = <T>(start: (resolve: (v: T) => void) => void): Promise<T> =>
+        new Promise<T>((resolve) =>
+          start((v) => {
+            continuationPending = true;
+            resolve(v);
+          }),
         );
-      const maxSteps = options.maxSteps ?? 50_000_000;
-      let steps = 0;
-      await yieldToScript();
-      for (;;) {
-        if (failure) throw failure;
-        if (continuationPending) {
-          continuationPending = false;
-          await yieldToScript();
-          continue;
+      const ctx: RunContext = {
+        system,
+        uapi: createUapi({ proc: system.proc, profile, scriptPromise }),
+        scriptPromise,
+        counts,
+        check(ok, message) {
+          system.tracer.emit('check', ok ? 'ASSERT_PASS' : 'ASSERT_FAIL', { note: message });
+          if (ok) passed++;
+          else failed++;
+        },
+      };
+      const flushViolations = (): void => {
+        for (const v of found.splice(0)) {
+          violations++;
+          system.tracer.emit('check', 'INVARIANT_VIOLATION', { dev: v.dev, parent: v.seq, note: `${v.rule}: ${v.message}` });
         }
-        if (!sched.step()) break;
-        if (++steps > maxSteps) throw new ScenarioError(`virtual time did not run out after ${maxSteps} steps`);
+      };
+
+      /** Runs script code and the scheduler until neither can make progress. */
+      const drive = async (work: Promise<unknown>): Promise<boolean> => {
+        let settled = false;
+        let failure: { error: unknown } | null = null;
+        work.then(
+          () => void (settled = true),
+          (error: unknown) => void (failure = { error }),
+        );
+        const maxSteps = options.maxSteps ?? 50_000_000;
+        let steps = 0;
+        await yieldToScript();
+        for (;;) {
+          if (failure) throw (failure as { error: unknown }).error;
+          if (continuationPending) {
+            continuationPending = false;
+            await yieldToScript();
+            continue;
+          }
+          flushViolations();
+          if (!system.sched.step()) {
+            await yieldToScript();
+            if (continuationPending) continue;
+            break;
+          }
+          if (++steps > maxSteps) throw new ScenarioError(`virtual time did not run out after ${maxSteps} scheduler steps`);
+        }
+        if (failure) throw (failure as { error: unknown }).error;
+        return settled;
+      };
+
+      setCurrentRun(ctx);
+      try {
+        let handles: VmmHandles | undefined;
+        if (def.main) {
+          const mainCtx = Object.freeze({ now: api.now, sleep: api.sleep, random: api.random });
+          const done = await drive(Promise.resolve().then(() => def.main!(mainCtx)));
+          if (!done) ctx.check(false, 'main() was still waiting when nothing else could happen');
+        } else {
+          if (def.setup) {
+            const done = await drive(Promise.resolve().then(() => def.setup!()).then((h) => void (handles = h)));
+            if (!done) throw new ScenarioError('setup() never finished');
+          }
+          const h = handles as VmmHandles;
+          const policy = def.policy ? Promise.resolve().then(() => def.policy!(h)) : Promise.resolve();
+          const workload = def.workload ? Promise.resolve().then(() => def.workload!(h)) : Promise.resolve();
+          policy.catch(() => undefined); // a policy failure is reported through drive() below
+          await drive(Promise.all([workload, policy.then(() => undefined)]));
+          if (def.checks) await drive(Promise.resolve().then(() => def.checks!(h)));
+        }
+        for (const v of oracle.finish()) found.push(v);
+        flushViolations();
+      } finally {
+        setCurrentRun(null);
       }
-      if (failure) throw failure;
-      if (!finished) tracer.emit('check', 'ASSERT_FAIL', { note: 'main() was still waiting when nothing else could happen' });
       return {
-        eventCount: tracer.count,
-        endNs: sched.now,
-        passed: tally.passed,
-        failed: tally.failed + (finished ? 0 : 1),
-        violations: 0,
+        eventCount: system.tracer.count,
+        endNs: system.sched.now,
+        passed,
+        failed,
+        violations,
         seed,
-        kernelProfile,
+        kernelProfile: kernelId,
         vendor,
         name: def.name,
       };
@@ -135,8 +144,12 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
   };
 }
 
-function show(v: unknown): string {
-  return typeof v === 'bigint' ? `${v}n` : typeof v === 'string' ? JSON.stringify(v) : String(v);
+function asDefinition(definition: unknown): ScenarioDefinition {
+  if (typeof definition !== 'object' || definition === null || !(api.SCENARIO_BRAND in definition))
+    throw new ScenarioError('the scenario module must `export default scenario({...})`');
+  const def = definition as unknown as ScenarioDefinition;
+  if (typeof def.name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(def.name))
+    throw new ScenarioError('scenario.name: lowercase letters, digits and dashes, e.g. "happy-path"');
+  if (!def.main && !def.setup && !def.workload) throw new ScenarioError('scenario: give main(), or setup/policy/workload');
+  return def;
 }
-
-

@@ -24,10 +24,13 @@ export function openBetterSqlite(path: string, options: BetterSqliteOptions = {}
     exec: (sql) => void db.exec(sql),
     prepare: (sql) => {
       const st = db.prepare(sql);
+      // raw(true) switches a statement for good, so array rows get their own statement.
+      let rawSt: Database.Statement | undefined;
       const wrapped: SqlStatement = {
         run: (...p: SqlValue[]) => st.run(...p),
         get: (...p: SqlValue[]) => st.get(...p) as Record<string, SqlValue> | undefined,
         all: (...p: SqlValue[]) => st.all(...p) as Record<string, SqlValue>[],
+        values: (...p: SqlValue[]) => (rawSt ??= db.prepare(sql).raw(true)).all(...p) as SqlValue[][],
         iterate: (...p: SqlValue[]) => st.iterate(...p) as IterableIterator<Record<string, SqlValue>>,
       };
       return wrapped;

@@ -95,6 +95,8 @@ function wrapStatement(st: NodeSqliteStatement): SqlStatement {
     },
     get: (...p: SqlValue[]) => st.get(...p) as Row | undefined,
     all: (...p: SqlValue[]) => st.all(...p) as Row[],
+    // Rows come back as objects whose keys keep the column order.
+    values: (...p: SqlValue[]) => (st.all(...p) as Row[]).map((r) => Object.values(r)),
     iterate: (...p: SqlValue[]) => st.iterate(...p) as IterableIterator<Row>,
   };
 }

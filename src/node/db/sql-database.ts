@@ -14,6 +14,8 @@ export interface SqlStatement {
   run(...params: SqlValue[]): SqlRunResult;
   get(...params: SqlValue[]): Record<string, SqlValue> | undefined;
   all(...params: SqlValue[]): Record<string, SqlValue>[];
+  /** Like all(), each row as an array in column order (about twice as fast for wide reads). */
+  values(...params: SqlValue[]): SqlValue[][];
   iterate(...params: SqlValue[]): IterableIterator<Record<string, SqlValue>>;
 }
 

@@ -1,12 +1,14 @@
 /**
  * Records one run: creates the session row (status running), runs the engine
- * with a SqliteSink, and marks the session complete, or aborted with the
- * reason if the run throws. Events committed before a failure stay.
+ * with a SqliteSink, marks the session complete and builds its derived tables
+ * (src/node/analysis/session-index.ts), or marks it aborted with the reason if
+ * the run throws. Events committed before a failure stay.
  */
 import { createHash } from 'node:crypto';
 import { runScenario, type RunOptions, type RunSummary } from '../../core/engine/run-scenario';
 import { parseScenario, ScenarioError, type ScenarioSpec } from '../../core/scenario/spec';
 import type { SqlDatabase } from '../db/sql-database';
+import { indexSession } from '../analysis/session-index';
 import { SessionStore } from './session-store';
 import { SqliteSink } from './sqlite-sink';
 
@@ -20,6 +22,8 @@ export interface RecordOptions extends RunOptions {
   readonly appVersion: string;
   /** Session name; defaults to the scenario name. */
   readonly name?: string;
+  /** Events per transaction (default 10 000). */
+  readonly batchSize?: number;
 }
 
 /** Parses scenario source text (JSON) with a message that names the file. */
@@ -53,9 +57,10 @@ export function recordRun(db: SqlDatabase, source: string, origin: string, optio
     vendor: spec.vendor,
     appVersion: options.appVersion,
   });
-  const sink = new SqliteSink(db, sessionId);
+  const sink = new SqliteSink(db, sessionId, options.batchSize);
+  let summary: RunSummary;
   try {
-    const summary = runScenario(spec, sink, { ...options, seed, kernelProfile });
+    summary = runScenario(spec, sink, { ...options, seed, kernelProfile });
     sink.flush();
     store.finish(sessionId, 'complete', {
       eventCount: summary.eventCount,
@@ -64,19 +69,33 @@ export function recordRun(db: SqlDatabase, source: string, origin: string, optio
       failed: summary.failed,
       summary: `${summary.passed} passed, ${summary.failed} failed; ${summary.pageResponses} page response(s)`,
     });
-    return { sessionId, summary, spec };
   } catch (e) {
-    try {
-      sink.flush();
-    } finally {
-      store.finish(sessionId, 'aborted', {
-        eventCount: sink.committed,
-        endNs: 0n,
-        passed: 0,
-        failed: 0,
-        summary: `run failed: ${(e as Error).message}`,
-      });
-    }
+    abort(db, store, sink, sessionId, e);
     throw e;
+  }
+  indexSession(db, sessionId);
+  return { sessionId, summary, spec };
+}
+
+/** Keeps what can be kept after a failed run and marks the session aborted (best effort). */
+function abort(db: SqlDatabase, store: SessionStore, sink: SqliteSink, sessionId: number, e: unknown): void {
+  try {
+    if (!sink.error) sink.flush();
+  } catch {
+    // The buffered batch could not be written; the committed ones stay.
+  }
+  try {
+    const committed = sink.committed;
+    const end = db.prepare('SELECT max(t) AS t FROM events WHERE session_id = ?').get(sessionId);
+    store.finish(sessionId, 'aborted', {
+      eventCount: committed,
+      endNs: BigInt(Number(end?.t ?? 0)),
+      passed: 0,
+      failed: 0,
+      summary: `run failed: ${(e as Error).message}`,
+    });
+  } catch {
+    // The database refuses writes (full, locked, read-only): the session stays
+    // 'running' and is marked aborted the next time a recorder opens the file.
   }
 }

@@ -104,6 +104,10 @@ const MIGRATIONS: Record<number, string> = {
       dev               INTEGER NOT NULL,
       pasid             INTEGER,
       grpid             INTEGER NOT NULL,
+      code              INTEGER,
+      outcome           TEXT    NOT NULL,
+      latency_ns        INTEGER,
+      device_latency_ns INTEGER,
       addr              INTEGER,
       perm              INTEGER,
       requests          INTEGER NOT NULL,
@@ -128,13 +132,10 @@ const MIGRATIONS: Record<number, string> = {
       prg_resp_seq      INTEGER,
       prg_resp_t        INTEGER,
       prg_code          INTEGER,
-      outcome           TEXT    NOT NULL,
-      latency_ns        INTEGER,
-      device_latency_ns INTEGER,
       PRIMARY KEY (session_id, id)
     ) WITHOUT ROWID;
-    CREATE INDEX faults_by_cookie ON faults (session_id, cookie) WHERE cookie IS NOT NULL;
-    CREATE INDEX faults_by_prg ON faults (session_id, dev, grpid);
+    CREATE INDEX faults_by_cookie ON faults (session_id, cookie, read_seq) WHERE cookie IS NOT NULL;
+    CREATE INDEX faults_by_prg ON faults (session_id, dev, grpid, first_seq);
     CREATE TABLE slices (
       session_id INTEGER NOT NULL,
       start_seq  INTEGER NOT NULL,

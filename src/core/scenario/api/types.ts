@@ -175,3 +175,154 @@ export interface Uapi {
   encodeResponses(responses: readonly IommuHwptPageResponse[]): Uint8Array;
   readonly kernel: KernelInfo;
 }
+
+// --- topology (declared by the scenario, overridable from the CLI) ---------
+
+/** A PCIe function behind the IOMMU. */
+export interface PciFunctionSpec {
+  /** PCI address, e.g. "0000:03:00.0" (bus and devfn give the requester ID). */
+  name: string;
+  /** PASID capability; false for none. Default: 20 bits, exec and priv supported. */
+  pasid?: { maxPasidWidth?: number; exec?: boolean; priv?: boolean } | false;
+  /** ATS capability. Default true. */
+  ats?: boolean;
+  /** PRI capability; false for none. Default: capacity 32, PRG Response PASID Required. */
+  pri?: { capacity?: number; prgRespPasidRequired?: boolean } | false;
+  /** SR-IOV VFs of this PF, by PCI address; they share the PF's PRI. */
+  vfs?: string[];
+  /** iommu_group name: functions naming the same group share every attachment (no ACS between them). */
+  group?: string;
+  /** SMMUv3 only: a platform master that stalls on a fault instead of using PRI. */
+  stall?: boolean;
+  /** How the function treats a reserved PRG response code (e.g. VT-d's raw FAILURE = 0010b). */
+  reservedCodeHandling?: 'asFailure' | 'ignore' | 'asUPRGI';
+  /** Re-faults allowed after a Success whose re-translation still misses. Default 3. */
+  maxRetries?: number;
+}
+
+/** The machine a scenario runs on. */
+export interface TopologySpec {
+  iommu?: {
+    /** Intel VT-d (PRQ), Arm SMMUv3 (PRIQ and stall), AMD-Vi (PPR log). Default 'vtd'. */
+    vendor?: 'vtd' | 'smmuv3' | 'amd';
+    /** Page request queue entries. Default: the vendor's Linux default. */
+    queueDepth?: number;
+    /** Hardware answer to requests dropped on overflow. Default: the vendor's. */
+    overflowAutoResponse?: 'none' | 'successOnLast' | 'smmuRules';
+  };
+  devices: PciFunctionSpec[];
+  /** Unrecoverable fault delivery: per device (today's kernel) or the 2017 RFC's group notifier chain. */
+  faultReporting?: 'perDevice' | 'groupNotifier';
+}
+
+// --- device side ------------------------------------------------------------
+
+/** Permissions as letters ("r", "rw", "rwx", "rp") or IOMMU_PGFAULT_PERM_* bits. */
+export type Perm = string | number;
+
+export interface DmaAccessSpec {
+  /** PASID of the access; omit for a request without a PASID prefix. */
+  pasid?: number;
+  /** First IOVA. */
+  addr: bigint | number;
+  /** Pages of 4 KiB. Default 1. */
+  pages?: number;
+  /** Default "rw". */
+  perm?: Perm;
+}
+
+export interface DmaResult {
+  readonly ok: boolean;
+  /** Page request groups the access needed (all attempts). */
+  readonly groups: number;
+  /** seq of its DMA_COMPLETE event. */
+  readonly seq: number;
+}
+
+/** A seeded distribution of virtual-time durations or counts. */
+export interface Distribution {
+  readonly kind: 'constant' | 'uniform' | 'exponential';
+  readonly a: number;
+  readonly b: number;
+}
+
+export interface DmaStreamSpec {
+  /** PASIDs to spread the accesses over (omit or [] for no PASID). */
+  pasids?: number[];
+  /** IOVA range: base and page count; each access hits a random page of it. */
+  iova: { base: bigint | number; pages: number };
+  /** Number of accesses. */
+  count: number;
+  /** Time between accesses, ns. */
+  interArrivalNs: Distribution | number;
+  /** Pages per access. Default 1. */
+  pages?: Distribution | number;
+  perm?: Perm;
+}
+
+export interface DmaStreamResult {
+  readonly issued: number;
+  readonly ok: number;
+  readonly failed: number;
+}
+
+// --- the VMM side --------------------------------------------------------------
+
+/** What `vmmSetup()` built: the fds and ids a policy and checks need. */
+export interface VmmHandles {
+  readonly iommufd: number;
+  readonly ioasId: number;
+  readonly faultId: number;
+  readonly faultFd: number;
+  /** Per device: its VFIO fd, dev_id, nest parent and fault-capable HWPT. */
+  readonly devices: readonly {
+    readonly name: string;
+    readonly vfio: number;
+    readonly devId: number;
+    readonly parentHwptId: number;
+    readonly iopfHwptId: number;
+  }[];
+  /**
+   * The VMM's fix-up for a fault: make the page present where the device
+   * will look for it (stage 1 of the nested HWPT its dev_id and PASID are attached to).
+   */
+  fixup(fault: IommuHwptPgfault): boolean;
+}
+
+export interface VmmSetupOptions {
+  /** Devices to bind and attach; default all. */
+  devices?: string[];
+  /** PASIDs to attach to the fault-capable HWPT; default: the RID only. */
+  pasids?: number[];
+}
+
+/** A fault-handling policy: the VMM's fault thread. */
+export type Policy = (h: VmmHandles) => Promise<void> | void;
+
+export interface ScenarioDefinition {
+  name: string;
+  title?: string;
+  description?: string;
+  /** Seeds every random choice. Default 1. */
+  seed?: number;
+  kernel?: 'v4' | 'upstream';
+  /** Default: one VT-d IOMMU and one PCIe function "0000:03:00.0" with PASID, ATS and PRI. */
+  topology?: TopologySpec;
+  /** The VMM's setup (ioctls); its result is passed to the policy, workload and checks. */
+  setup?: () => VmmHandles | Promise<VmmHandles>;
+  /** The user-space fault handler. */
+  policy?: Policy;
+  /** The device side: DMA, triggers, actions on virtual time. */
+  workload?: (h: VmmHandles) => Promise<void> | void;
+  /** Runs when nothing else can happen; assertions here see the whole run. */
+  checks?: (h: VmmHandles) => Promise<void> | void;
+  /** A free-form driver instead of setup/policy/workload; `ctx` repeats now/sleep/random. */
+  main?: (ctx: ScenarioContext) => Promise<void> | void;
+}
+
+/** What `main` receives: virtual time and seeded randomness (also exported as functions). */
+export interface ScenarioContext {
+  now(): bigint;
+  sleep(delayNs: number | bigint): Promise<void>;
+  random(): number;
+}

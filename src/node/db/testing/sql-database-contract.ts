@@ -64,6 +64,19 @@ export function describeSqlDatabaseContract(title: string, open: OpenFn, skipRea
       expect(db.prepare('SELECT kind FROM ev ORDER BY seq').all().map((r) => r.kind)).toEqual(['x', 'y', 'z']);
     });
 
+    it('values() returns rows as arrays in column order', () => {
+      const insert = db.prepare('INSERT INTO ev (kind, addr) VALUES (?, ?)');
+      insert.run('a', 1);
+      insert.run('b', null);
+      const select = db.prepare('SELECT kind, addr, seq FROM ev WHERE seq >= ? ORDER BY seq');
+      expect(select.values(1)).toEqual([
+        ['a', 1, 1],
+        ['b', null, 2],
+      ]);
+      // The same statement still returns objects from all().
+      expect(select.all(2)).toEqual([{ kind: 'b', addr: null, seq: 2 }]);
+    });
+
     it('iterate() yields rows lazily and the statement stays usable after an early break', () => {
       const insert = db.prepare('INSERT INTO ev (kind) VALUES (?)');
       for (let i = 0; i < 5; i++) insert.run(`k${i}`);

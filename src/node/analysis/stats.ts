@@ -1,0 +1,122 @@
+/**
+ * Session statistics from the faults table: fault counts by outcome and
+ * latency percentiles (nearest-rank p50/p90/p99 and max, ns) overall, per
+ * device, per (device, PASID) and per response code, for both latencies:
+ * FAULT_QUEUED → response written (`latency`) and page request → PRG response
+ * at the device (`deviceLatency`).
+ */
+import { spellResponseCode } from '../../shared/uapi/iommufd';
+import type { SqlDatabase } from '../db/sql-database';
+import { ensureIndexed } from './session-index';
+
+export interface LatencyStats {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export interface StatsGroup {
+  readonly dev?: number;
+  readonly pasid?: number | null;
+  /** Response code (null: no response yet). */
+  readonly code?: number | null;
+  /** `SUCCESS`, `INVALID`, … for code groups. */
+  readonly codeName?: string;
+  readonly faults: number;
+  /** ns; null when no fault of the group has both ends. */
+  readonly latency: LatencyStats | null;
+  readonly deviceLatency: LatencyStats | null;
+}
+
+export interface SessionStats {
+  readonly sessionId: number;
+  readonly events: number;
+  readonly kindCounts: Readonly<Record<string, number>>;
+  readonly faults: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly overall: StatsGroup;
+  readonly byDevice: readonly StatsGroup[];
+  readonly byPasid: readonly StatsGroup[];
+  readonly byCode: readonly StatsGroup[];
+}
+
+export class StatsError extends Error {
+  override readonly name = 'StatsError';
+}
+
+/** Nearest-rank percentiles of `values` (ns). */
+export function latencyStats(values: readonly number[]): LatencyStats | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { count: sorted.length, p50: rank(50), p90: rank(90), p99: rank(99), max: sorted[sorted.length - 1]!, mean: sum / sorted.length };
+}
+
+class Group {
+  faults = 0;
+  readonly lat: number[] = [];
+  readonly dev: number[] = [];
+  add(lat: number | null, devLat: number | null): void {
+    this.faults++;
+    if (lat !== null) this.lat.push(lat);
+    if (devLat !== null) this.dev.push(devLat);
+  }
+  done(key: Omit<StatsGroup, 'faults' | 'latency' | 'deviceLatency'>): StatsGroup {
+    return { ...key, faults: this.faults, latency: latencyStats(this.lat), deviceLatency: latencyStats(this.dev) };
+  }
+}
+
+export function sessionStats(db: SqlDatabase, sessionId: number): SessionStats {
+  const info = ensureIndexed(db, sessionId);
+  if (!info) throw new StatsError(`session ${sessionId} is still recording; statistics are computed when it stops`);
+  const overall = new Group();
+  const byDevice = new Map<number, Group>();
+  const byPasid = new Map<string, { dev: number; pasid: number | null; g: Group }>();
+  const byCode = new Map<number | null, Group>();
+  const outcomes: Record<string, number> = {};
+  const rows = db
+    .prepare(
+      `SELECT dev, pasid, code, outcome, latency_ns, device_latency_ns FROM faults WHERE session_id = ?`,
+    )
+    .all(sessionId);
+  for (const r of rows) {
+    const dev = Number(r.dev);
+    const pasid = r.pasid === null ? null : Number(r.pasid);
+    const code = r.code === null ? null : Number(r.code);
+    const lat = r.latency_ns === null ? null : Number(r.latency_ns);
+    const devLat = r.device_latency_ns === null ? null : Number(r.device_latency_ns);
+    const outcome = String(r.outcome);
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    overall.add(lat, devLat);
+    let d = byDevice.get(dev);
+    if (!d) byDevice.set(dev, (d = new Group()));
+    d.add(lat, devLat);
+    const pk = `${dev}/${pasid ?? ''}`;
+    let p = byPasid.get(pk);
+    if (!p) byPasid.set(pk, (p = { dev, pasid, g: new Group() }));
+    p.g.add(lat, devLat);
+    let c = byCode.get(code);
+    if (!c) byCode.set(code, (c = new Group()));
+    c.add(lat, devLat);
+  }
+  return {
+    sessionId,
+    events: info.eventCount,
+    kindCounts: info.kindCounts,
+    faults: rows.length,
+    outcomes,
+    overall: overall.done({}),
+    byDevice: [...byDevice.entries()].sort(([a], [b]) => a - b).map(([dev, g]) => g.done({ dev })),
+    byPasid: [...byPasid.values()]
+      .sort((a, b) => a.dev - b.dev || (a.pasid ?? -1) - (b.pasid ?? -1))
+      .map(({ dev, pasid, g }) => g.done({ dev, pasid })),
+    byCode: [...byCode.entries()]
+      .sort(([a], [b]) => (a ?? -1) - (b ?? -1))
+      .map(([code, g]) => g.done({ code, codeName: code === null ? 'none' : spellResponseCode(code) })),
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * Perfetto protobuf export (`.pftrace`), written by hand: a Trace is a stream
+ * of `packet` (field 1) TracePackets, so each packet is appended and flushed
+ * as it is made and memory stays constant. Field numbers are those of
+ * google/perfetto protos/perfetto/trace/{trace_packet,track_event/track_event,
+ * track_event/track_descriptor,track_event/counter_descriptor,
+ * track_event/debug_annotation}.proto. What the tracks, slices and flows mean:
+ * trace-model.ts. Timestamps are the virtual ns of the events.
+ */
+import type { EventRow } from '../../shared/events';
+import type { SqlDatabase } from '../db/sql-database';
+import { iterateEvents } from '../recorder/event-rows';
+import type { ByteSink } from './byte-sink';
+import { encodeStringField, ProtoWriter } from './protobuf';
+import { TraceModel, type FlowStep, type TrackDef, type TraceModelVisitor } from './trace-model';
+
+/** Field numbers (see the file comment for the protos). */
+export const PF = {
+  Trace: { packet: 1 },
+  TracePacket: { timestamp: 8, trustedPacketSequenceId: 10, trackEvent: 11, sequenceFlags: 13, trackDescriptor: 60, firstPacketOnSequence: 87 },
+  TrackDescriptor: { uuid: 1, name: 2, parentUuid: 5, counter: 8 },
+  CounterDescriptor: { unit: 3 },
+  TrackEvent: {
+    debugAnnotations: 4,
+    type: 9,
+    trackUuid: 11,
+    categories: 22,
+    name: 23,
+    counterValue: 30,
+    flowIds: 47,
+    terminatingFlowIds: 48,
+    correlationId: 52,
+  },
+  DebugAnnotation: { uintValue: 3, intValue: 4, stringValue: 6, pointerValue: 7, name: 10 },
+} as const;
+
+export const TYPE_SLICE_BEGIN = 1;
+export const TYPE_SLICE_END = 2;
+export const TYPE_INSTANT = 3;
+export const TYPE_COUNTER = 4;
+export const SEQ_INCREMENTAL_STATE_CLEARED = 1;
+export const UNIT_COUNT = 2;
+/** The one packet sequence this writer uses. */
+export const SEQUENCE_ID = 1;
+
+const FLUSH_AT = 1 << 20;
+
+export interface ExportResult {
+  readonly events: number;
+  /** TracePackets (pftrace) or trace events (chrome) or lines (iopftrace) written. */
+  readonly records: number;
+}
+
+/** Encoded string fields, cached: names and categories repeat on every event. */
+class FieldCache {
+  private readonly m = new Map<string, Uint8Array>();
+  constructor(private readonly field: number) {}
+  get(s: string): Uint8Array {
+    let b = this.m.get(s);
+    if (!b) {
+      // Only bounded sets are cached (kinds, layers, annotation names, slice names stay few).
+      b = encodeStringField(this.field, s);
+      if (this.m.size < 4096) this.m.set(s, b);
+    }
+    return b;
+  }
+}
+
+const ANNOTATION_NAMES = ['seq', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'fault', 'raw', 'note'] as const;
+
+class PftraceWriter implements TraceModelVisitor {
+  readonly w = new ProtoWriter(FLUSH_AT * 2);
+  packets = 0;
+  private first = true;
+  private readonly names = new FieldCache(PF.TrackEvent.name);
+  private readonly categories = new FieldCache(PF.TrackEvent.categories);
+  private readonly annotationName = Object.fromEntries(
+    ANNOTATION_NAMES.map((n) => [n, encodeStringField(PF.DebugAnnotation.name, n)]),
+  ) as Record<(typeof ANNOTATION_NAMES)[number], Uint8Array>;
+  private readonly iopf = encodeStringField(PF.TrackEvent.categories, 'iopf');
+
+  constructor(private readonly out: ByteSink) {}
+
+  /** Opens a TracePacket (timestamp and sequence fields written); close with endPacket(). */
+  private beginPacket(t: number | null): number {
+    const w = this.w;
+    const m = w.begin(PF.Trace.packet);
+    if (t !== null) w.uint(PF.TracePacket.timestamp, t);
+    w.uint(PF.TracePacket.trustedPacketSequenceId, SEQUENCE_ID);
+    if (this.first) {
+      w.uint(PF.TracePacket.sequenceFlags, SEQ_INCREMENTAL_STATE_CLEARED);
+      w.bool(PF.TracePacket.firstPacketOnSequence, true);
+      this.first = false;
+    }
+    return m;
+  }
+
+  private endPacket(m: number): void {
+    this.w.end(m);
+    this.packets++;
+    if (this.w.pos >= FLUSH_AT) this.flush();
+  }
+
+  flush(): void {
+    if (this.w.pos === 0) return;
+    this.out.write(this.w.bytes());
+    this.w.reset();
+  }
+
+  track(def: TrackDef): void {
+    const w = this.w;
+    const p = this.beginPacket(null);
+    const d = w.begin(PF.TracePacket.trackDescriptor);
+    w.uint(PF.TrackDescriptor.uuid, def.id);
+    if (def.parent !== null) w.uint(PF.TrackDescriptor.parentUuid, def.parent);
+    w.string(PF.TrackDescriptor.name, def.name);
+    if (def.kind === 'counter') {
+      const c = w.begin(PF.TrackDescriptor.counter);
+      w.uint(PF.CounterDescriptor.unit, UNIT_COUNT);
+      w.end(c);
+    }
+    w.end(d);
+    this.endPacket(p);
+  }
+
+  private event(type: number, track: TrackDef, e: EventRow, name: string | null, fault: number | null, flow: FlowStep | null, annotate: boolean): void {
+    const w = this.w;
+    const p = this.beginPacket(e.t);
+    const te = w.begin(PF.TracePacket.trackEvent);
+    w.uint(PF.TrackEvent.type, type);
+    w.uint(PF.TrackEvent.trackUuid, track.id);
+    if (name !== null) {
+      w.raw(this.iopf);
+      w.raw(this.categories.get(e.layer));
+      w.raw(this.names.get(name));
+    }
+    if (fault !== null && flow !== null) w.fixed64(flow === 'end' ? PF.TrackEvent.terminatingFlowIds : PF.TrackEvent.flowIds, fault);
+    if (fault !== null && type !== TYPE_SLICE_END) w.uint(PF.TrackEvent.correlationId, fault);
+    if (annotate) this.annotations(e, fault);
+    w.end(te);
+    this.endPacket(p);
+  }
+
+  private uintAnnotation(name: (typeof ANNOTATION_NAMES)[number], v: number | null): void {
+    if (v === null) return;
+    const w = this.w;
+    const m = w.begin(PF.TrackEvent.debugAnnotations);
+    w.raw(this.annotationName[name]);
+    if (v >= 0) w.uint(PF.DebugAnnotation.uintValue, v);
+    else w.uint(PF.DebugAnnotation.intValue, v);
+    w.end(m);
+  }
+
+  private stringAnnotation(name: (typeof ANNOTATION_NAMES)[number], v: string | null): void {
+    if (v === null) return;
+    const w = this.w;
+    const m = w.begin(PF.TrackEvent.debugAnnotations);
+    w.raw(this.annotationName[name]);
+    w.string(PF.DebugAnnotation.stringValue, v);
+    w.end(m);
+  }
+
+  private annotations(e: EventRow, fault: number | null): void {
+    this.uintAnnotation('seq', e.seq);
+    this.uintAnnotation('dev', e.dev);
+    this.uintAnnotation('pasid', e.pasid);
+    this.uintAnnotation('grpid', e.grpid);
+    this.uintAnnotation('cookie', e.cookie);
+    if (e.addr !== null) {
+      const w = this.w;
+      const m = w.begin(PF.TrackEvent.debugAnnotations);
+      w.raw(this.annotationName.addr);
+      w.uintHex(PF.DebugAnnotation.pointerValue, e.addr);
+      w.end(m);
+    }
+    this.uintAnnotation('perm', e.perm);
+    this.uintAnnotation('code', e.code);
+    this.uintAnnotation('errno', e.errno);
+    this.uintAnnotation('parent', e.parent);
+    this.uintAnnotation('fault', fault);
+    this.stringAnnotation('raw', e.raw);
+    this.stringAnnotation('note', e.note);
+  }
+
+  instant(track: TrackDef, e: EventRow, fault: number | null, flow: FlowStep | null): void {
+    this.event(TYPE_INSTANT, track, e, e.kind, fault, flow, true);
+  }
+
+  sliceBegin(lane: TrackDef, e: EventRow, name: string, fault: number, flow: FlowStep): void {
+    this.event(TYPE_SLICE_BEGIN, lane, e, name, fault, flow, true);
+  }
+
+  sliceEnd(lane: TrackDef, e: EventRow, fault: number): void {
+    this.event(TYPE_SLICE_END, lane, e, null, fault, null, false);
+  }
+
+  counter(track: TrackDef, t: number, value: number): void {
+    const w = this.w;
+    const p = this.beginPacket(t);
+    const te = w.begin(PF.TracePacket.trackEvent);
+    w.uint(PF.TrackEvent.type, TYPE_COUNTER);
+    w.uint(PF.TrackEvent.trackUuid, track.id);
+    w.uint(PF.TrackEvent.counterValue, value);
+    w.end(te);
+    this.endPacket(p);
+  }
+}
+
+/** Writes one session as a Perfetto trace. */
+export function exportPftrace(db: SqlDatabase, sessionId: number, out: ByteSink): ExportResult {
+  const writer = new PftraceWriter(out);
+  const model = new TraceModel(writer);
+  let events = 0;
+  for (const e of iterateEvents(db, sessionId)) {
+    model.add(e);
+    events++;
+  }
+  model.finish();
+  writer.flush();
+  return { events, records: writer.packets };
+}
