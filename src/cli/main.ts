@@ -3,9 +3,15 @@
  * documented exit codes and one clear message on stderr.
  */
 import { ScenarioError } from '../core/scenario/spec';
+import { DIFF_HELP, diffCommand } from './commands/diff';
+import { EXPORT_HELP, exportCommand } from './commands/export';
+import { IMPORT_HELP, importCommand } from './commands/import';
+import { REPLAY_HELP, replayCommand } from './commands/replay';
+import { RM_HELP, rmCommand } from './commands/rm';
 import { RUN_HELP, runCommand } from './commands/run';
 import { SERVE_HELP, serveCommand } from './commands/serve';
 import { SESSIONS_HELP, sessionsCommand } from './commands/sessions';
+import { SHOW_HELP, showCommand } from './commands/show';
 import { EXIT, UsageError } from './exit-codes';
 import type { CliIo } from './io';
 
@@ -15,10 +21,16 @@ IOPF Workbench on the command line: run I/O page fault scenarios against the
 emulator, record them, and serve the workbench UI to a browser.
 
 Commands:
-  run <scenario>   run a scenario and record it as a session
-  sessions         list recorded sessions
-  serve            serve the workbench UI on 127.0.0.1
-  help [command]   show help for a command
+  run <scenario>          run a scenario and record it as a session
+  sessions                list recorded sessions
+  show <id>               one session: how it ran, notes, latency statistics
+  export <id>             write a session as .pftrace, Chrome JSON or .iopftrace
+  import FILE             import an .iopftrace or Chrome JSON file as a session
+  replay --session ID     re-run a session; --verify compares with the recording
+  diff A B                compare two sessions fault by fault
+  rm <id>                 remove sessions
+  serve                   serve the workbench UI on 127.0.0.1
+  help [command]          show help for a command
 
 Every command takes --help. The shared database is in the user's data
 directory ($XDG_DATA_HOME/iopf-workbench/workbench.db); --db or IOPF_DB
@@ -29,6 +41,12 @@ type Command = (argv: string[], io: CliIo, env: NodeJS.ProcessEnv) => number | P
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   sessions: { run: sessionsCommand, help: SESSIONS_HELP },
+  show: { run: showCommand, help: SHOW_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
+  import: { run: importCommand, help: IMPORT_HELP },
+  replay: { run: replayCommand, help: REPLAY_HELP },
+  diff: { run: diffCommand, help: DIFF_HELP },
+  rm: { run: rmCommand, help: RM_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
 };
 

@@ -88,6 +88,7 @@ export class System {
       out.queueDepth = o.queueDepth;
     }
     if (o.overflowAutoResponse !== undefined) out.overflowAutoResponse = o.overflowAutoResponse;
+    if (o.smmuPri === 'unmergedSeries') out.smmuPriHandling = 'reportIopf';
     return out;
   }
 

@@ -71,11 +71,11 @@ const FAULT_COLUMNS = [
 ] as const;
 
 /** (Re)builds every derived table of one session in one transaction. */
-export function indexSession(db: SqlDatabase, sessionId: number): SessionIndexInfo {
-  return withSqliteErrors(db.path, `indexing session ${sessionId}`, () => db.transaction(() => build(db, sessionId)));
+export function indexSession(db: SqlDatabase, sessionId: number, checkpointEvery = CHECKPOINT_EVERY): SessionIndexInfo {
+  return withSqliteErrors(db.path, `indexing session ${sessionId}`, () => db.transaction(() => build(db, sessionId, checkpointEvery)));
 }
 
-function build(db: SqlDatabase, sessionId: number): SessionIndexInfo {
+function build(db: SqlDatabase, sessionId: number, checkpointEvery: number): SessionIndexInfo {
   for (const table of DERIVED_TABLES) db.prepare(`DELETE FROM ${table} WHERE session_id = ?`).run(sessionId);
   db.prepare(`DELETE FROM checkpoints WHERE session_id = ? AND kind = 'derived'`).run(sessionId);
 
@@ -126,7 +126,7 @@ function build(db: SqlDatabase, sessionId: number): SessionIndexInfo {
     lod.countEvent(e.t, track.id);
     assembler.add(e, track.id);
     machine.apply(e);
-    if ((e.seq + 1) % CHECKPOINT_EVERY === 0) checkpoint.run(sessionId, e.seq, e.t, JSON.stringify(machine.snapshot()));
+    if ((e.seq + 1) % checkpointEvery === 0) checkpoint.run(sessionId, e.seq, e.t, JSON.stringify(machine.snapshot()));
   }
   assembler.finish();
   faultRows.flush();
@@ -150,10 +150,10 @@ function build(db: SqlDatabase, sessionId: number): SessionIndexInfo {
   }
   lodRows.flush();
 
-  const info: SessionIndexInfo = { version: INDEX_VERSION, eventCount, firstT, lastT, lodBase, lodTop, checkpointEvery: CHECKPOINT_EVERY, kindCounts };
+  const info: SessionIndexInfo = { version: INDEX_VERSION, eventCount, firstT, lastT, lodBase, lodTop, checkpointEvery, kindCounts };
   db.prepare(
     `INSERT INTO session_index (session_id, version, event_count, first_t, last_t, lod_base, lod_top, checkpoint_every, kind_counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(sessionId, INDEX_VERSION, eventCount, firstT, lastT, lodBase, lodTop, CHECKPOINT_EVERY, JSON.stringify(kindCounts));
+  ).run(sessionId, INDEX_VERSION, eventCount, firstT, lastT, lodBase, lodTop, checkpointEvery, JSON.stringify(kindCounts));
   return info;
 }
 

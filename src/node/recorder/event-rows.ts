@@ -14,7 +14,7 @@ import { addrToSql, KIND_CODES, LAYER_CODES } from './sqlite-sink';
  * as negative INTEGERs) are rendered by SQLite's printf.
  */
 export const EVENT_SELECT = `seq, t, kind, layer, dev, pasid, grpid, cookie,
-  CASE WHEN addr BETWEEN 0 AND 9007199254740991 THEN addr ELSE printf('0x%x', addr) END AS addr,
+  CASE WHEN addr IS NULL OR addr BETWEEN 0 AND 9007199254740991 THEN addr ELSE printf('0x%x', addr) END AS addr,
   perm, code, errno, parent, raw, note`;
 
 /** An addr column value as `0x…`. */

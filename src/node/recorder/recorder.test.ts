@@ -9,6 +9,7 @@ import { ns } from '../../shared/time';
 import { ScenarioError } from '../../core/scenario/spec';
 import { prepareRecorderDb } from './recorder-db';
 import { recordRun } from './record-run';
+import { ensureIndexed } from '../analysis/session-index';
 import { migrate, SCHEMA_VERSION, SchemaError } from './schema';
 import { SessionStore } from './session-store';
 import { SqliteSink } from './sqlite-sink';
@@ -42,7 +43,44 @@ describe('recorder schema', () => {
     expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
     expect(db.prepare('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all().map((r) => r.name);
-    expect(tables).toEqual(['events', 'sessions']);
+    expect(tables).toEqual(['checkpoints', 'events', 'faults', 'lod', 'notes', 'objects', 'session_index', 'sessions', 'slices', 'tracks']);
+    // Recording never maintains a secondary index: `events` has none.
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL`).all()).toEqual([]);
+  });
+
+  it('migrates a version 1 database to version 2, keeping its sessions and events readable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rec-v1-'));
+    dirs.push(dir);
+    const path = join(dir, 'old.db');
+    const old = openBetterSqlite(path);
+    old.exec('PRAGMA journal_mode = WAL');
+    migrate(old, 1);
+    expect(old.prepare('PRAGMA user_version').get()?.user_version).toBe(1);
+    // A v1 session as the v1 recorder wrote it (no scenario_format / imported_from columns).
+    old.prepare(
+      `INSERT INTO sessions (name, status, scenario_name, scenario_source, scenario_hash, seed, kernel_profile, vendor, app_version, created_at, event_count, end_ns)
+       VALUES ('v1', 'complete', 'happy-path', ?, 'h', 1, 'upstream', 'vtd', '0.0.1', '2026-01-01T00:00:00Z', 2, 300)`,
+    ).run(happySource);
+    const ins = old.prepare('INSERT INTO events (session_id, seq, t, kind, layer, dev, pasid, grpid, addr, perm) VALUES (1, ?, ?, 2, 0, 2, 1, 0, ?, 3)');
+    ins.run(0, 100, 0xdeadb000);
+    ins.run(1, 300, 0xdeadc000);
+    old.close();
+
+    const db = prepareRecorderDb(openBetterSqlite(path));
+    opened.push(db);
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(2);
+    const store = new SessionStore(db);
+    expect(store.details(1)).toMatchObject({ name: 'v1', scenarioFormat: 'json', importedFrom: null, eventCount: 2 });
+    expect(store.window({ sessionId: 1, fromSeq: 0, limit: 10 }).events.map((e) => [e.kind, e.addr])).toEqual([
+      ['PR_SEND', '0xdeadb000'],
+      ['PR_SEND', '0xdeadc000'],
+    ]);
+    // The derived tables are built on first use.
+    expect(ensureIndexed(db, 1)).toMatchObject({ eventCount: 2, firstT: 100, lastT: 300 });
+    expect(db.prepare('SELECT count(*) AS n FROM faults WHERE session_id = 1').get()?.n).toBe(1);
+    // Migrating again is a no-op.
+    migrate(db);
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(2);
   });
 
   it('refuses a database written by a newer schema and leaves it untouched', () => {

@@ -209,6 +209,12 @@ export interface TopologySpec {
     queueDepth?: number;
     /** Hardware answer to requests dropped on overflow. Default: the vendor's. */
     overflowAutoResponse?: 'none' | 'successOnLast' | 'smmuRules';
+    /**
+     * SMMUv3 PCIe PRI: mainline Linux treats every PRIQ entry as unexpected and
+     * never enables PRI; 'unmergedSeries' follows J-P. Brucker's PRI series,
+     * which reports PRIQ entries as I/O page faults. Default 'mainline'.
+     */
+    smmuPri?: 'mainline' | 'unmergedSeries';
   };
   devices: PciFunctionSpec[];
   /** Unrecoverable fault delivery: per device (today's kernel) or the 2017 RFC's group notifier chain. */

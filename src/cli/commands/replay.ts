@@ -1,0 +1,93 @@
+/** `iopf replay [<db>] --session ID [--verify] [--seed N] [--profile P] [--json]` */
+import { parseArgs } from 'node:util';
+import { APP_VERSION } from '../../node/app-info';
+import { verifyReplay } from '../../node/analysis/replay';
+import { recordRun } from '../../node/recorder/record-run';
+import { SessionStore } from '../../node/recorder/session-store';
+import { EXIT, UsageError } from '../exit-codes';
+import type { CliIo } from '../io';
+import { databaseOption, profileOption, seedOption, sessionIdOption, withDatabase } from '../options';
+
+export const REPLAY_HELP = `Usage: iopf replay [<db>] --session ID [--verify] [options]
+
+Re-runs a recorded session's scenario source with its recorded seed and
+kernel profile.
+
+With --verify, compares the new event stream with the recorded one, event
+by event and column by column (raw uAPI bytes included), and prints
+"identical" or the first diverging event: its seq, kind, the column that
+differs, and the recorded and replayed values. Nothing is written.
+
+Without --verify, records the re-run as a new session (optionally with
+another --seed or --profile, to compare with \`iopf diff\`).
+
+Options:
+  --session ID             the session to replay (required)
+  --verify                 compare instead of recording
+  --seed N                 re-run with another seed (not with --verify)
+  --profile v4|upstream    re-run with another kernel profile (not with --verify)
+  --db FILE                the database (or give it as the first argument)
+  --json                   print the result as JSON
+  -h, --help               show this help
+
+Exit codes: 0 identical (or recorded), 1 the replay diverged (or an
+assertion failed), 2 scenario or database error, 64 usage error.`;
+
+export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      session: { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      profile: { type: 'string' },
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(REPLAY_HELP);
+    return EXIT.OK;
+  }
+  if (positionals.length > 1) throw new UsageError('iopf replay takes at most one database argument');
+  if (positionals.length === 1 && values.db) throw new UsageError('give the database either as an argument or with --db, not both');
+  const id = sessionIdOption(values.session, '--session');
+  const seed = seedOption(values.seed);
+  const kernelProfile = profileOption(values.profile);
+  if (values.verify && (seed !== undefined || kernelProfile !== undefined)) throw new UsageError('--verify replays the recorded seed and profile; drop --seed/--profile');
+  const dbPath = databaseOption(positionals[0] ?? values.db, env);
+  return withDatabase(
+    dbPath,
+    (db) => {
+      if (values.verify) {
+        const r = verifyReplay(db, id);
+        if (values.json) io.out(JSON.stringify(r));
+        else {
+          if (!r.sourceHashMatches) io.out(`warning: session ${id}'s stored scenario source does not match its recorded SHA-256`);
+          if (r.identical) io.out(`identical: ${r.compared} events of session ${id} replayed (seed ${r.seed}, ${r.kernelProfile})`);
+          else {
+            const d = r.divergence!;
+            io.out(`diverged at seq ${d.seq} (${d.kind}): ${d.field} recorded ${d.recorded}, replayed ${d.replayed}`);
+            io.out(`${r.compared} events matched before it; the recording has ${r.recordedEvents}`);
+          }
+        }
+        return r.identical ? EXIT.OK : EXIT.ASSERTION_FAILED;
+      }
+      const s = new SessionStore(db).details(id);
+      if (!s) throw new Error(`no session ${id} in ${db.path}`);
+      if (!s.scenarioSource.trim()) throw new Error(`session ${id} has no scenario source to replay (imported without one)`);
+      const { sessionId, summary } = recordRun(db, s.scenarioSource, `session ${id} scenario`, {
+        appVersion: APP_VERSION,
+        name: `${s.name} (replay of ${id})`,
+        seed: seed ?? s.seed,
+        kernelProfile: kernelProfile ?? s.kernelProfile,
+      });
+      if (values.json) io.out(JSON.stringify({ replayOf: id, sessionId, events: summary.eventCount, seed: summary.seed, kernelProfile: summary.kernelProfile, passed: summary.passed, failed: summary.failed }));
+      else io.out(`session ${sessionId}: replay of ${id} (seed ${summary.seed}, ${summary.kernelProfile}), ${summary.eventCount} events, ${summary.passed} passed, ${summary.failed} failed`);
+      return summary.failed > 0 ? EXIT.ASSERTION_FAILED : EXIT.OK;
+    },
+    true,
+  );
+}
