@@ -53,14 +53,20 @@ export function findFault(db: SqlDatabase, sessionId: number, q: LifecycleQuery)
   if (!e) return undefined;
   const own = findFaultOfEvent(db, sessionId, e);
   if (own) return own;
-  // An event outside every fault: the fault it caused, or the one that caused it.
-  const child = db
-    .prepare(`SELECT ${EVENT_SELECT} FROM events WHERE session_id = ? AND seq > ? AND seq <= ? AND parent = ? ORDER BY seq LIMIT 16`)
-    .all(sessionId, e.seq, e.seq + EFFECT_WINDOW, e.seq)
-    .map(rowToEvent);
-  for (const c of child) {
-    const f = findFaultOfEvent(db, sessionId, c);
-    if (f) return f;
+  // An event outside every fault: the fault it caused (a few hops down), or the one that caused it.
+  let frontier = [e.seq];
+  for (let hop = 0; hop < 3 && frontier.length > 0; hop++) {
+    const children = db
+      .prepare(
+        `SELECT ${EVENT_SELECT} FROM events WHERE session_id = ? AND seq > ? AND seq <= ? AND parent IN (${frontier.map(() => '?').join(',')}) ORDER BY seq LIMIT 64`,
+      )
+      .all(sessionId, e.seq, e.seq + EFFECT_WINDOW, ...frontier)
+      .map(rowToEvent);
+    for (const c of children) {
+      const f = findFaultOfEvent(db, sessionId, c);
+      if (f) return f;
+    }
+    frontier = children.map((c) => c.seq);
   }
   let p = e.parent === null ? undefined : getEvent(db, sessionId, e.parent);
   for (let hop = 0; p && hop < CAUSE_DEPTH; hop++) {
