@@ -13,9 +13,10 @@
  *  - cookies are unique among outstanding groups (per fault object upstream,
  *    per device in v4: the record's dev_id is part of the key);
  *  - a group is read atomically: its records share one cookie.
- * Hardware rules (per function): exactly one PRG response per PRG that
- * reached the IOMMU with Last (unless the function latched Response Failure);
- * no response to a Stop Marker; outstanding requests ≤ the PRI allocation.
+ * Hardware rules (per function, from its PR_SEND / PRG_RESP_RECV events):
+ * exactly one PRG response per PRG sent with Last (none owed once Response
+ * Failure latched); no response to a Stop Marker; outstanding requests ≤ the
+ * Allocation its PRI was enabled with.
  */
 import type { TraceEvent } from '../../shared/events';
 import type { KernelProfile } from '../../shared/uapi/profiles';
@@ -38,6 +39,17 @@ export class InvariantOracle {
   private readonly cookies = new Map<string, number>();
   private lastReadCookie: { seq: number; cookie: number; group: number } | null = null;
   private lastSeq = -1;
+  /** Device side: (dev/PRG index) → PRGs whose Last request was sent and not yet answered. */
+  private readonly openPrgs = new Map<string, number>();
+  /** Requests sent per (dev/PRG index) since its last response (their credits). */
+  private readonly prgRequests = new Map<string, number>();
+  /** Outstanding page requests per function, and the Allocation its PRI was enabled with. */
+  private readonly outstanding = new Map<number, number>();
+  private readonly allocation = new Map<number, number>();
+  /** Functions that sent a Stop Marker (a response with no open PRG is then a response to it). */
+  private readonly stopMarkers = new Set<number>();
+  /** Response Failure latched somewhere: unanswered PRGs are then expected. */
+  private responseFailure = false;
 
   constructor(private readonly profile: KernelProfile) {}
 
@@ -79,6 +91,40 @@ export class InvariantOracle {
       case 'AUTO_RESPONSE':
         if (e.cookie !== null) this.cookies.delete(this.cookieKey(e));
         break;
+      case 'PRI_ENABLE': {
+        const alloc = /allocation (\d+)/.exec(e.note ?? '');
+        if (alloc && e.dev !== null) this.allocation.set(e.dev, Number(alloc[1]));
+        break;
+      }
+      case 'PR_SEND': {
+        if (e.dev === null || e.grpid === null) break;
+        const key = `${e.dev}/${e.grpid}`;
+        this.bump(this.prgRequests, key, 1);
+        const n = (this.outstanding.get(e.dev) ?? 0) + 1;
+        this.outstanding.set(e.dev, n);
+        const alloc = this.allocation.get(e.dev);
+        if (alloc !== undefined && n > alloc) v('outstanding-within-allocation', `function ${e.dev} has ${n} page requests outstanding, allocation ${alloc}`);
+        if (/\bL=1\b/.test(e.note ?? '')) this.bump(this.openPrgs, key, 1);
+        break;
+      }
+      case 'STOP_MARKER_SEND':
+        if (e.dev !== null) this.stopMarkers.add(e.dev);
+        break;
+      case 'RF_LATCH':
+        this.responseFailure = true;
+        break;
+      case 'PRG_RESP_RECV': {
+        if (e.dev === null || e.grpid === null) break;
+        const key = `${e.dev}/${e.grpid}`;
+        const credits = this.prgRequests.get(key) ?? 0;
+        this.prgRequests.delete(key);
+        this.outstanding.set(e.dev, Math.max(0, (this.outstanding.get(e.dev) ?? 0) - credits));
+        if (!this.bump(this.openPrgs, key, -1)) {
+          if (this.stopMarkers.has(e.dev)) v('no-response-to-stop-marker', `function ${e.dev} received a PRG response (index ${e.grpid}) with no open group: a response to its Stop Marker`);
+          else v('one-prg-response', `function ${e.dev} received a second (or premature) response for PRG index ${e.grpid}`);
+        }
+        break;
+      }
       default:
         break;
     }
@@ -88,6 +134,12 @@ export class InvariantOracle {
   /** End of run: groups that never got a response. */
   finish(): Violation[] {
     const out: Violation[] = [];
+    if (!this.responseFailure)
+      for (const [key, n] of this.openPrgs) {
+        if (n <= 0) continue;
+        const [dev, grpid] = key.split('/');
+        out.push({ rule: 'one-prg-response', message: `function ${dev}: PRG index ${grpid} sent with Last and never answered`, seq: this.lastSeq, dev: Number(dev) });
+      }
     for (const [key, n] of this.openGroups) {
       if (n <= 0) continue;
       const [dev, grpid] = key.split('/');

@@ -116,4 +116,21 @@ describe('the oracle catches what the rules forbid', () => {
     ev(10, 'IOPF_GROUP', { grpid: 7 });
     expect(oracle.finish().map((v) => v.message)).toEqual(['1 group(s) of device 768, PRG index 7 never answered']);
   });
+
+  it('device rules: one PRG response per Last PRG, none to a Stop Marker, outstanding within the allocation', () => {
+    const h = kernelHarness();
+    const oracle = new InvariantOracle(h.profile);
+    const base = { t: 0n as never, layer: 'device' as const, pasid: 1, addr: null, perm: null, code: 0, errno: null, parent: null, raw: null, cookie: null };
+    const ev = (seq: number, kind: string, extra: Record<string, unknown> = {}) =>
+      oracle.observe({ ...base, seq, kind: kind as never, dev: 0x300, grpid: 4, note: null, ...extra } as never).map((v) => v.rule);
+    ev(0, 'PRI_ENABLE', { note: 'rid=03:00.0 allocation 2/32' });
+    expect(ev(1, 'PR_SEND', { note: 'rid=03:00.0 L=0 1/2' })).toEqual([]);
+    expect(ev(2, 'PR_SEND', { note: 'rid=03:00.0 L=1 2/2' })).toEqual([]);
+    expect(ev(3, 'PR_SEND', { grpid: 5, note: 'rid=03:00.0 L=1 1/1' })).toEqual(['outstanding-within-allocation']);
+    expect(ev(4, 'PRG_RESP_RECV')).toEqual([]);
+    expect(ev(5, 'PRG_RESP_RECV')).toEqual(['one-prg-response']);
+    ev(6, 'STOP_MARKER_SEND', { grpid: 0 });
+    expect(ev(7, 'PRG_RESP_RECV', { grpid: 0 })).toEqual(['no-response-to-stop-marker']);
+    expect(oracle.finish().map((v) => v.message)).toEqual(['function 768: PRG index 5 sent with Last and never answered']);
+  });
 });

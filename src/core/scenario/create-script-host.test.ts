@@ -61,8 +61,12 @@ describe('the script host', () => {
     });
     const { outcome, events } = await runDef(def);
     expect(outcome.failed).toBe(1);
-    expect(outcome.violations).toBe(1);
-    expect(events.find((e) => e.kind === 'INVARIANT_VIOLATION')!.note).toMatch(/one-response-per-group: 1 group\(s\) .* never answered/);
+    expect(outcome.violations).toBe(2);
+    const notes = events.filter((e) => e.kind === 'INVARIANT_VIOLATION').map((e) => e.note);
+    expect(notes).toEqual([
+      expect.stringMatching(/^one-prg-response: function 768: PRG index 0 sent with Last and never answered/),
+      expect.stringMatching(/^one-response-per-group: 1 group\(s\) of device 768, PRG index 0 never answered/),
+    ]);
   });
 
   it('refuses a module that does not export a scenario, and API calls outside a run', async () => {

@@ -1,0 +1,215 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SqlDatabase } from '../db/sql-database';
+import { listFaults } from '../analysis/faults';
+import { recordRun } from '../recorder/record-run';
+import { freshDb, happySource, manyFaultsSource, useTempDatabases } from '../recorder/testing/fixtures';
+import { MemoryByteSink } from './byte-sink';
+import { PF, SEQ_INCREMENTAL_STATE_CLEARED, SEQUENCE_ID, TYPE_COUNTER, TYPE_INSTANT, TYPE_SLICE_BEGIN, TYPE_SLICE_END } from './pftrace-export';
+import { decodeMessage, num, nums, str, strs, sub, subs, type ProtoMessage } from './testing/proto-decode';
+import { exportSessionToFile, writeSession } from './trace-files';
+
+useTempDatabases();
+
+function record(db: SqlDatabase, source = happySource): number {
+  return recordRun(db, source, 'test.json', { appVersion: 't' }).sessionId;
+}
+
+interface DecodedEvent {
+  readonly t: number;
+  readonly type: number;
+  readonly track: number;
+  readonly name?: string;
+  readonly categories: string[];
+  readonly flows: number[];
+  readonly terminating: number[];
+  readonly correlation?: number;
+  readonly counter?: number;
+  readonly args: Map<string, ProtoMessage>;
+}
+
+function decodePftrace(bytes: Uint8Array) {
+  const trace = decodeMessage(bytes);
+  expect([...trace.keys()]).toEqual([PF.Trace.packet]);
+  const packets = subs(trace, PF.Trace.packet);
+  const tracks = new Map<number, { name: string; parent?: number; counter: boolean }>();
+  const events: DecodedEvent[] = [];
+  for (const p of packets) {
+    expect(num(p, PF.TracePacket.trustedPacketSequenceId)).toBe(SEQUENCE_ID);
+    const td = sub(p, PF.TracePacket.trackDescriptor);
+    if (td) {
+      const uuid = num(td, PF.TrackDescriptor.uuid)!;
+      expect(tracks.has(uuid)).toBe(false);
+      const parent = num(td, PF.TrackDescriptor.parentUuid);
+      if (parent !== undefined) expect(tracks.has(parent)).toBe(true);
+      tracks.set(uuid, { name: str(td, PF.TrackDescriptor.name)!, ...(parent !== undefined ? { parent } : {}), counter: td.has(PF.TrackDescriptor.counter) });
+      continue;
+    }
+    const te = sub(p, PF.TracePacket.trackEvent)!;
+    expect(te).toBeDefined();
+    const track = num(te, PF.TrackEvent.trackUuid)!;
+    expect(tracks.has(track)).toBe(true); // described before first use
+    const args = new Map<string, ProtoMessage>();
+    for (const a of subs(te, PF.TrackEvent.debugAnnotations)) args.set(str(a, PF.DebugAnnotation.name)!, a);
+    events.push({
+      t: num(p, PF.TracePacket.timestamp)!,
+      type: num(te, PF.TrackEvent.type)!,
+      track,
+      ...(te.has(PF.TrackEvent.name) ? { name: str(te, PF.TrackEvent.name)! } : {}),
+      categories: strs(te, PF.TrackEvent.categories),
+      flows: nums(te, PF.TrackEvent.flowIds),
+      terminating: nums(te, PF.TrackEvent.terminatingFlowIds),
+      ...(te.has(PF.TrackEvent.correlationId) ? { correlation: num(te, PF.TrackEvent.correlationId)! } : {}),
+      ...(te.has(PF.TrackEvent.counterValue) ? { counter: num(te, PF.TrackEvent.counterValue)! } : {}),
+      args,
+    });
+  }
+  return { packets, tracks, events };
+}
+
+describe('Perfetto .pftrace export', () => {
+  it('is a stream of TracePackets on one sequence whose first packet clears incremental state', () => {
+    const { db } = freshDb();
+    const id = record(db);
+    const out = new MemoryByteSink();
+    writeSession(db, id, 'pftrace', out);
+    const { packets } = decodePftrace(out.bytes());
+    expect(num(packets[0]!, PF.TracePacket.sequenceFlags)).toBe(SEQ_INCREMENTAL_STATE_CLEARED);
+    expect(num(packets[0]!, PF.TracePacket.firstPacketOnSequence)).toBe(1);
+    expect(packets.slice(1).every((p) => !p.has(PF.TracePacket.sequenceFlags))).toBe(true);
+  });
+
+  it('has device/PASID, fault-queue and policy tracks, PRG/queued/cookie slices, a flow and correlation id per fault, and counters', () => {
+    const { db } = freshDb();
+    const id = record(db);
+    const out = new MemoryByteSink();
+    const r = writeSession(db, id, 'pftrace', out);
+    const { tracks, events } = decodePftrace(out.bytes());
+    const names = [...tracks.values()].map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['device 2', 'PASID 1', 'iommufd fault queue', 'queued groups', 'policy (user space)', 'cookies held', 'IOMMU 0 (PRQ, page responses)', 'io-pgfault (kernel)', 'checks']));
+    const byName = (n: string) => [...tracks.entries()].find(([, t]) => t.name === n)![0];
+    expect(tracks.get(byName('PASID 1'))!.parent).toBe(byName('device 2'));
+    // Every recorded event appears once, as an instant or as the begin of its slice, carrying its seq.
+    const carriers = events.filter((e) => e.type === TYPE_INSTANT || e.type === TYPE_SLICE_BEGIN);
+    expect(carriers.map((e) => num(e.args.get('seq')!, PF.DebugAnnotation.uintValue))).toEqual(Array.from({ length: r.events }, (_, i) => i));
+    // Timestamps never go back.
+    const ts = events.map((e) => e.t);
+    expect([...ts].sort((a, b) => a - b)).toEqual(ts);
+
+    // Slices: begin/end pairs per lane, never overlapping on one track.
+    const open = new Map<number, DecodedEvent>();
+    const slices: { name: string; track: string; begin: number; end: number }[] = [];
+    for (const e of events) {
+      if (e.type === TYPE_SLICE_BEGIN) {
+        expect(open.has(e.track)).toBe(false);
+        open.set(e.track, e);
+      } else if (e.type === TYPE_SLICE_END) {
+        const b = open.get(e.track)!;
+        expect(b).toBeDefined();
+        open.delete(e.track);
+        slices.push({ name: b.name!, track: tracks.get(e.track)!.name, begin: b.t, end: e.t });
+      }
+    }
+    expect(open.size).toBe(0);
+    expect(slices).toEqual([
+      { name: 'PRG 0', track: 'PASID 1', begin: 1500, end: 9454 },
+      { name: 'queued dev 2 PASID 1 PRG 0', track: 'queued groups', begin: 3700, end: 4700 },
+      { name: 'cookie 1', track: 'cookies held', begin: 4700, end: 9254 },
+    ].sort((a, b) => a.end - b.end));
+
+    // One flow (id = fault 1): page request → queued → cookie → page response → PRG response, where it ends.
+    const flowSteps = events.filter((e) => e.flows.includes(1) || e.terminating.includes(1));
+    expect(flowSteps.map((e) => [e.name, e.t, e.terminating.length > 0])).toEqual([
+      ['PRG 0', 1500, false],
+      ['queued dev 2 PASID 1 PRG 0', 3700, false],
+      ['cookie 1', 4700, false],
+      ['PAGE_RESPONSE', 9254, false],
+      ['PRG_RESP_RECV', 9454, true],
+    ]);
+    // Correlation id = the fault on all its events; none on events outside it.
+    expect(events.filter((e) => e.correlation === 1).map((e) => e.name)).toEqual(
+      expect.arrayContaining(['PRG 0', 'PR_SEND', 'PRQ_ENQ', 'IOPF_GROUP', 'cookie 1', 'FAULT_READ', 'POLICY_MAP', 'RESPONSE_WRITE', 'PRG_RESP_RECV']),
+    );
+    expect(events.find((e) => e.name === 'DMA_ISSUE')!.correlation).toBeUndefined();
+    // The 40-byte record rides along as a debug annotation; the IOVA as a pointer.
+    const read = events.find((e) => e.name === 'FAULT_READ')!;
+    expect(str(read.args.get('raw')!, PF.DebugAnnotation.stringValue)).toHaveLength(80);
+    const begin = events.find((e) => e.name === 'PRG 0')!;
+    expect(num(begin.args.get('addr')!, PF.DebugAnnotation.pointerValue)).toBe(0xdeadb000);
+    expect(begin.categories).toEqual(['iopf', 'device']);
+
+    // Counters: deliver list 0 → 1 → 0, cookies 0 → 1 → 0, PRQ occupancy up to 2, device PRGs 0 → 1 → 0.
+    const counter = (n: string) => events.filter((e) => e.type === TYPE_COUNTER && e.track === byName(n)).map((e) => e.counter);
+    for (const n of ['groups on the deliver list', 'outstanding groups (cookies held)', 'PRQ occupancy', 'device 2 outstanding PRGs']) expect(tracks.get(byName(n))!.counter).toBe(true);
+    expect(counter('groups on the deliver list')).toEqual([0, 1, 0]);
+    expect(counter('outstanding groups (cookies held)')).toEqual([0, 1, 0]);
+    expect(counter('PRQ occupancy')).toEqual([1, 2, 1, 0]);
+    expect(counter('device 2 outstanding PRGs')).toEqual([1, 0]);
+  });
+
+  it('gives concurrent faults their own lanes and a flow each', () => {
+    const { db } = freshDb();
+    const id = record(db, manyFaultsSource({ accesses: 30 }));
+    const out = new MemoryByteSink();
+    writeSession(db, id, 'pftrace', out);
+    const { tracks, events } = decodePftrace(out.bytes());
+    const lanes = [...tracks.values()].filter((t) => t.name === 'cookies held');
+    expect(lanes.length).toBeGreaterThan(1);
+    const faults = listFaults(db, id);
+    const terminated = new Set(events.flatMap((e) => e.terminating));
+    expect(terminated).toEqual(new Set(faults.map((f) => f.id)));
+    expect(events.filter((e) => e.type === TYPE_SLICE_BEGIN && e.name!.startsWith('PRG ')).length).toBe(faults.length);
+  });
+});
+
+describe('Chrome JSON export', () => {
+  it('loads as a JSON array with every event, µs timestamps exact to the ns, slices, flows and counters', () => {
+    const { db, dir } = freshDb();
+    const id = record(db, manyFaultsSource({ accesses: 12 }));
+    const file = join(dir, 'out.json');
+    const r = exportSessionToFile(db, id, 'chrome', file);
+    expect(existsSync(`${file}.partial`)).toBe(false);
+    const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+    expect(Array.isArray(all)).toBe(true);
+    expect(all.length).toBe(r.records);
+    expect(all[0]).toMatchObject({ ph: 'M', name: 'iopf_session', args: { format: 'iopf-chrome', version: 1, session: { eventCount: r.events } } });
+    type Ev = { ph: string; pid: number; tid: number; ts: number; dur?: number; id?: number; bp?: string; name: string; cat?: string; args: Record<string, unknown> };
+    const evs = all as unknown as Ev[];
+    const rowsOut = evs.filter((e) => e.ph === 'i');
+    expect(rowsOut.map((e) => e.args.seq)).toEqual(Array.from({ length: r.events }, (_, i) => i));
+    for (const e of rowsOut) {
+      expect(Math.round(e.ts * 1000)).toBe(e.args.t);
+      expect(e.name).toBe(e.args.kind);
+    }
+    // Threads are named; every (pid, tid) used has a thread_name.
+    const named = new Set(evs.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => `${e.pid}/${e.tid}`));
+    for (const e of evs.filter((x) => x.ph === 'i' || x.ph === 'X')) expect(named.has(`${e.pid}/${e.tid}`)).toBe(true);
+    // Flows: s, t…, f (bp "e") per fault, each inside an X slice on its thread.
+    const slices = evs.filter((e) => e.ph === 'X');
+    const faults = listFaults(db, id);
+    expect(slices.filter((s) => s.name.startsWith('PRG ')).length).toBe(faults.length);
+    for (const f of faults) {
+      const steps = evs.filter((e) => (e.ph === 's' || e.ph === 't' || e.ph === 'f') && e.id === f.id);
+      expect(steps.map((s) => s.ph)).toEqual(['s', 't', 't', 't', 'f']);
+      expect(steps.at(-1)!.bp).toBe('e');
+      for (const s of steps.filter((x) => x.ph !== 't' || evs.some((y) => y.ph === 'X' && y.tid === x.tid))) {
+        const enclosing = slices.some((x) => x.pid === s.pid && x.tid === s.tid && x.ts <= s.ts + 1e-9 && s.ts <= x.ts + x.dur! + 1e-9);
+        if (s.ph !== 't' || enclosing) expect(enclosing).toBe(true);
+      }
+    }
+    expect(evs.filter((e) => e.ph === 'C' && e.name === 'groups on the deliver list').length).toBeGreaterThan(2);
+  });
+});
+
+describe('exporting', () => {
+  it('refuses a session that is still recording and leaves no file behind', () => {
+    const { db, dir } = freshDb();
+    const id = record(db);
+    db.prepare(`UPDATE sessions SET status = 'running' WHERE id = ?`).run(id);
+    const file = join(dir, 'x.pftrace');
+    expect(() => exportSessionToFile(db, id, 'pftrace', file)).toThrow(/still recording/);
+    expect(existsSync(file) || existsSync(`${file}.partial`)).toBe(false);
+    expect(() => exportSessionToFile(db, 99, 'chrome', file)).toThrow(/no session 99/);
+  });
+});
