@@ -10,7 +10,9 @@
  *   be imported back;
  * - slices are `X` events (`cat` "iopf.slice") written when they end;
  * - flows are v1 `s` / `t` / `f` events (`cat` "iopf.flow", `id` = fault id,
- *   `f` with `bp` "e") on the slices' lanes;
+ *   `f` with `bp` "e"): page request slice → queued slice → cookie slice →
+ *   PRG response, each inside the slice it binds to (the page-response step of
+ *   the Perfetto export is left out: it has no enclosing slice);
  * - counters are `C` events;
  * - the first event is `M` "iopf_session" with the session's columns.
  *
@@ -116,7 +118,8 @@ class ChromeWriter implements TraceModelVisitor {
     w.lit(',"tid":').int(track.id).lit(',"ts":').micros(e.t).lit(',"args":');
     writeRowArgs(w, e, fault);
     w.lit('}');
-    if (fault !== null && flow !== null) this.flowEvent(track, e.t, fault, flow);
+    // v1 flow events bind to an enclosing slice, so only steps on slice lanes are written.
+    if (fault !== null && flow !== null && track.kind === 'lane') this.flowEvent(track, e.t, fault, flow);
   }
 
   sliceBegin(lane: TrackDef, e: EventRow, name: string, fault: number, flow: FlowStep): void {
