@@ -19,3 +19,32 @@ export function runRawInsert(path: string, rows: number): { rowsPerSec: number; 
   db.close();
   return { rowsPerSec: (rows / ms) * 1000, ms };
 }
+
+/** The same rows with 32-row INSERT statements (what the recorder's sink does). */
+export function runRawMultiRowInsert(path: string, rows: number, perStatement = 32): { rowsPerSec: number; ms: number } {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE events (session_id INTEGER NOT NULL, seq INTEGER NOT NULL, t INTEGER NOT NULL, kind INTEGER NOT NULL,
+    layer INTEGER NOT NULL, dev INTEGER, pasid INTEGER, grpid INTEGER, cookie INTEGER, addr INTEGER, perm INTEGER, code INTEGER,
+    errno INTEGER, parent INTEGER, raw BLOB, note TEXT, PRIMARY KEY (session_id, seq)) WITHOUT ROWID`);
+  const tuple = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  const many = db.prepare(`INSERT INTO events VALUES ${Array(perStatement).fill(tuple).join(', ')}`);
+  const one = db.prepare(`INSERT INTO events VALUES ${tuple}`);
+  const row = (i: number): unknown[] => [1, i, i * 100, i % 20, i % 6, 2, 1, i & 0x1ff, (i & 7) + 1, 0xdeadb000 + i * 4096, 3, null, null, i - 1, null, null];
+  const params: unknown[] = [];
+  const batch = db.transaction((from: number, to: number) => {
+    let i = from;
+    for (; i + perStatement <= to; i += perStatement) {
+      params.length = 0;
+      for (let j = 0; j < perStatement; j++) params.push(...row(i + j));
+      many.run(params);
+    }
+    for (; i < to; i++) one.run(row(i));
+  });
+  const start = performance.now();
+  for (let i = 0; i < rows; i += 10_000) batch(i, Math.min(rows, i + 10_000));
+  const ms = performance.now() - start;
+  db.close();
+  return { rowsPerSec: (rows / ms) * 1000, ms };
+}

@@ -79,7 +79,7 @@ describe('iopf run', () => {
 });
 
 describe('iopf help and sessions', () => {
-  it.each(['run', 'sessions', 'serve'])('%s --help prints its usage and exits 0', async (cmd) => {
+  it.each(['run', 'sessions', 'serve', 'show', 'export', 'import', 'replay', 'diff', 'rm'])('%s --help prints its usage and exits 0', async (cmd) => {
     const r = await iopf(cmd, '--help');
     expect(r.code).toBe(EXIT.OK);
     expect(r.out).toContain(`Usage: iopf ${cmd}`);
@@ -90,6 +90,91 @@ describe('iopf help and sessions', () => {
     await iopf('run', 'happy-path', '--db', db);
     const r = await iopf('sessions', '--db', db, '--json');
     expect(JSON.parse(r.out)).toMatchObject([{ id: 1, name: 'happy-path', status: 'complete' }]);
+  });
+});
+
+describe('sessions, trace files, replay and diff', () => {
+  it('show, export in three formats, import, verify a replay, diff and rm', async () => {
+    const dir = tmp();
+    const db = join(dir, 'runs.db');
+    expect((await iopf('run', 'happy-path', '--db', db)).code).toBe(EXIT.OK);
+    expect((await iopf('run', 'happy-path', '--db', db, '--seed', '7')).code).toBe(EXIT.OK);
+
+    const show = await iopf('show', '1', '--db', db, '--json');
+    expect(show.code).toBe(EXIT.OK);
+    expect(JSON.parse(show.out)).toMatchObject({ session: { id: 1, status: 'complete', seed: 1 }, stats: { faults: 1, byCode: [{ codeName: 'SUCCESS' }] } });
+    expect((await iopf('show', '1', '--db', db)).out).toMatch(/latency p50 5\.554 µs/);
+
+    for (const format of ['pftrace', 'chrome', 'iopftrace']) {
+      const r = await iopf('export', '1', '--format', format, '-o', join(dir, `s1.${format}`), '--db', db, '--json');
+      expect(r.code).toBe(EXIT.OK);
+      expect(JSON.parse(r.out)).toMatchObject({ sessionId: 1, format, events: 23 });
+    }
+    const imported = await iopf('import', join(dir, 's1.iopftrace'), '--db', db, '--json');
+    expect(imported.code).toBe(EXIT.OK);
+    expect(JSON.parse(imported.out)).toMatchObject({ sessionId: 3, events: 23, format: 'iopftrace' });
+    expect((await iopf('import', join(dir, 's1.chrome'), '--db', db)).out).toMatch(/as session 4: 23 events/);
+
+    const verify = await iopf('replay', db, '--session', '3', '--verify');
+    expect(verify.code).toBe(EXIT.OK);
+    expect(verify.out).toMatch(/^identical: 23 events/);
+
+    const same = await iopf('diff', db, '1', '3');
+    expect(same.code).toBe(EXIT.OK);
+    expect(same.out).toMatch(/same faults and response codes/);
+    const seeds = await iopf('diff', '--db', db, '1', '2', '--json');
+    expect(JSON.parse(seeds.out)).toMatchObject({ matched: 1, sameFaults: true, latencyDelta: { count: 1 } });
+
+    // Tamper with a recorded response code: verification names the event, diff shows the flip.
+    const sql = openBetterSqlite(db);
+    sql.prepare('UPDATE events SET code = 1 WHERE session_id = 3 AND seq = 15').run();
+    sql.prepare('DELETE FROM session_index WHERE session_id = 3').run();
+    sql.close();
+    const diverged = await iopf('replay', db, '--session', '3', '--verify');
+    expect(diverged.code).toBe(EXIT.ASSERTION_FAILED);
+    expect(diverged.out).toMatch(/diverged at seq 15 \(RESPONSE_WRITE\): code recorded 1, replayed 0/);
+    const flipped = await iopf('diff', db, '1', '3');
+    expect(flipped.code).toBe(EXIT.ASSERTION_FAILED);
+    expect(flipped.out).toMatch(/flip .*SUCCESS → INVALID/);
+
+    const again = await iopf('replay', '--db', db, '--session', '1', '--seed', '9', '--json');
+    expect(JSON.parse(again.out)).toMatchObject({ replayOf: 1, sessionId: 5, seed: 9, failed: 0 });
+
+    expect((await iopf('rm', '4', '5', '--db', db)).out).toMatch(/removed session 4\nremoved session 5/);
+    expect(JSON.parse((await iopf('sessions', '--db', db, '--json')).out).map((s: { id: number }) => s.id)).toEqual([3, 2, 1]);
+  });
+
+  it.each([
+    [['show'], /exactly one session id/],
+    [['show', 'abc'], /session id must be a positive integer/],
+    [['export', '1', '-o', 'x'], /--format must be one of pftrace, chrome, iopftrace/],
+    [['export', '1', '--format', 'pftrace'], /-o FILE is required/],
+    [['import'], /exactly one file/],
+    [['import', './nope.iopftrace'], /no file/],
+    [['replay', '--verify'], /missing --session/],
+    [['replay', '--session', '1', '--verify', '--seed', '2'], /drop --seed/],
+    [['diff', '1'], /two session ids/],
+    [['rm'], /at least one session id/],
+  ])('exits 64 on a usage error: %j', async (argv, message) => {
+    const r = await iopf(...argv);
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.err).toMatch(message);
+  });
+
+  it('exits 2 with the reason for a missing session, a missing database or a bad trace file', async () => {
+    const dir = tmp();
+    const db = join(dir, 'runs.db');
+    await iopf('run', 'happy-path', '--db', db);
+    const missing = await iopf('show', '9', '--db', db);
+    expect(missing.code).toBe(EXIT.SCENARIO_ERROR);
+    expect(missing.err).toMatch(/no session 9/);
+    expect((await iopf('diff', join(dir, 'none.db'), '1', '2')).err).toMatch(/none\.db: no such database/);
+    const bad = join(dir, 'bad.iopftrace');
+    writeFileSync(bad, '{"format":"iopftrace","version":1,"session":{}}\n');
+    const r = await iopf('import', bad, '--db', db);
+    expect(r.code).toBe(EXIT.SCENARIO_ERROR);
+    expect(r.err).toMatch(/bad\.iopftrace:1: session\.status: expected a string/);
+    expect(JSON.parse((await iopf('sessions', '--db', db, '--json')).out)).toHaveLength(1);
   });
 });
 

@@ -19,6 +19,7 @@
  * kernel response); device latency: first PR_SEND → PRG_RESP_RECV.
  */
 import type { EventKind, EventRow } from '../../shared/events';
+import { pairKey } from './keys';
 
 export type ResponseKind = 'write' | 'auto' | 'kernel' | 'hardware';
 
@@ -107,8 +108,8 @@ export const faultDeviceLatency = (f: Fault): number | null => (f.prT !== null &
 
 export class FaultAssembler {
   private nextId = 1;
-  private readonly open = new Map<string, Fault>();
-  private readonly byCookie = new Map<string, Fault>();
+  private readonly open = new Map<number | string, Fault>();
+  private readonly byCookie = new Map<number | string, Fault>();
   private readonly byBareCookie = new Map<number, Fault>();
 
   /** `onDone` receives every fault once: when it closes, or from finish(). */
@@ -140,11 +141,11 @@ export class FaultAssembler {
 
   private find(e: EventRow): Fault | null {
     if (e.cookie !== null && e.kind !== 'FAULT_READ') {
-      const f = e.dev !== null ? this.byCookie.get(`${e.dev}:${e.cookie}`) : this.byBareCookie.get(e.cookie);
+      const f = e.dev !== null ? this.byCookie.get(pairKey(e.dev, e.cookie)) : this.byBareCookie.get(e.cookie);
       if (f) return f;
     }
     if (e.dev === null || e.grpid === null) return null;
-    const key = `${e.dev}:${e.grpid}`;
+    const key = pairKey(e.dev, e.grpid);
     const f = this.open.get(key);
     if (f && !(e.kind === 'PR_SEND' && f.stage >= 2)) return f;
     if (!OPENERS.has(e.kind)) return f ?? null;
@@ -229,7 +230,7 @@ export class FaultAssembler {
         }
         if (e.cookie !== null && f.cookie === null) {
           f.cookie = e.cookie;
-          this.byCookie.set(`${e.dev}:${e.cookie}`, f);
+          this.byCookie.set(pairKey(e.dev, e.cookie), f);
           this.byBareCookie.set(e.cookie, f);
         }
         break;
@@ -269,12 +270,12 @@ export class FaultAssembler {
 
   private releaseCookie(f: Fault): void {
     if (f.cookie === null) return;
-    if (this.byCookie.get(`${f.dev}:${f.cookie}`) === f) this.byCookie.delete(`${f.dev}:${f.cookie}`);
+    if (this.byCookie.get(pairKey(f.dev, f.cookie)) === f) this.byCookie.delete(pairKey(f.dev, f.cookie));
     if (this.byBareCookie.get(f.cookie) === f) this.byBareCookie.delete(f.cookie);
   }
 
   private close(f: Fault): void {
-    const key = `${f.dev}:${f.grpid}`;
+    const key = pairKey(f.dev, f.grpid);
     if (this.open.get(key) === f) this.open.delete(key);
     this.releaseCookie(f);
     this.onDone(f);

@@ -22,6 +22,7 @@
  * Events carry no IOMMU id yet, so every PRQ entry is counted on IOMMU 0.
  */
 import type { EventRow } from '../../shared/events';
+import { pairKey } from './keys';
 
 export const PATH_STATE_VERSION = 1;
 
@@ -123,7 +124,7 @@ export function reducePathState(state: PathState, events: Iterable<EventRow>): P
 
 interface MutablePrq {
   entries: Map<number, PrqEntry>;
-  byGroup: Map<string, number[]>;
+  byGroup: Map<number | string, number[]>;
   overflow: boolean;
   highWater: number;
 }
@@ -136,11 +137,11 @@ interface MutableDevice {
 export class PathStateMachine {
   seq = -1;
   t = 0;
-  private deliver = new Map<string, QueuedGroup>();
-  private readonly cookies = new Map<string, OutstandingCookie>();
+  private deliver = new Map<number | string, QueuedGroup>();
+  private readonly cookies = new Map<number | string, OutstandingCookie>();
   private readonly prq = new Map<number, MutablePrq>();
   private readonly devices = new Map<number, MutableDevice>();
-  private readonly partial = new Map<string, { dev: number; pasid: number | null; grpid: number; faults: number; seq: number }>();
+  private readonly partial = new Map<number | string, { dev: number; pasid: number | null; grpid: number; faults: number; seq: number }>();
   private totals = { faultsQueued: 0, groupsRead: 0, responses: 0, autoResponses: 0, pageResponses: 0, prgResponses: 0, prqDrops: 0, fdErrors: 0 };
 
   constructor(from?: PathState) {
@@ -148,8 +149,8 @@ export class PathStateMachine {
     if (from.version !== PATH_STATE_VERSION) throw new Error(`path state version ${from.version} is not ${PATH_STATE_VERSION}`);
     this.seq = from.seq;
     this.t = from.t;
-    for (const g of from.deliver) this.deliver.set(`${g.dev}:${g.grpid}`, { ...g });
-    for (const c of from.cookies) this.cookies.set(`${c.dev ?? ''}:${c.cookie}`, { ...c });
+    for (const g of from.deliver) this.deliver.set(pairKey(g.dev, g.grpid), { ...g });
+    for (const c of from.cookies) this.cookies.set(pairKey(c.dev, c.cookie), { ...c });
     for (const q of from.prq) {
       const m = this.queue(q.iommu);
       for (const e of q.entries) this.enqueue(m, { ...e });
@@ -161,7 +162,7 @@ export class PathStateMachine {
       for (const p of d.prgs) m.prgs.set(p.grpid, { ...p });
       m.requests = d.requests;
     }
-    for (const p of from.partial) this.partial.set(`${p.dev}:${p.grpid}`, { ...p });
+    for (const p of from.partial) this.partial.set(pairKey(p.dev, p.grpid), { ...p });
     this.totals = { ...from.totals };
   }
 
@@ -225,7 +226,7 @@ export class PathStateMachine {
       case 'IOPF_PARTIAL': {
         this.consume(dev, grpid);
         if (dev === null || grpid === null) break;
-        const key = `${dev}:${grpid}`;
+        const key = pairKey(dev, grpid);
         const p = this.partial.get(key);
         if (p) p.faults++;
         else this.partial.set(key, { dev, pasid: e.pasid, grpid, faults: 1, seq: e.seq });
@@ -233,7 +234,7 @@ export class PathStateMachine {
       }
       case 'IOPF_GROUP':
         this.consume(dev, grpid);
-        if (dev !== null && grpid !== null) this.partial.delete(`${dev}:${grpid}`);
+        if (dev !== null && grpid !== null) this.partial.delete(pairKey(dev, grpid));
         break;
       case 'IOPF_NO_HANDLER':
       case 'DRV_REJECT':
@@ -241,24 +242,24 @@ export class PathStateMachine {
         this.consume(dev, grpid);
         break;
       case 'DISCARD_PARTIAL':
-        if (dev !== null && grpid !== null) this.partial.delete(`${dev}:${grpid}`);
+        if (dev !== null && grpid !== null) this.partial.delete(pairKey(dev, grpid));
         else if (dev !== null) for (const [k, p] of this.partial) if (p.dev === dev) this.partial.delete(k);
         break;
       case 'FAULT_QUEUED':
         this.totals.faultsQueued++;
         if (dev === null || grpid === null) break;
-        this.deliver.set(`${dev}:${grpid}`, { dev, pasid: e.pasid, grpid, addr: e.addr, seq: e.seq });
+        this.deliver.set(pairKey(dev, grpid), { dev, pasid: e.pasid, grpid, addr: e.addr, seq: e.seq });
         break;
       case 'FAULT_READ':
-        if (dev !== null && grpid !== null && this.deliver.delete(`${dev}:${grpid}`)) this.totals.groupsRead++;
-        if (e.cookie !== null && !this.cookies.has(`${dev ?? ''}:${e.cookie}`))
-          this.cookies.set(`${dev ?? ''}:${e.cookie}`, { dev, cookie: e.cookie, pasid: e.pasid, grpid, seq: e.seq });
+        if (dev !== null && grpid !== null && this.deliver.delete(pairKey(dev, grpid))) this.totals.groupsRead++;
+        if (e.cookie !== null && !this.cookies.has(pairKey(dev, e.cookie)))
+          this.cookies.set(pairKey(dev, e.cookie), { dev, cookie: e.cookie, pasid: e.pasid, grpid, seq: e.seq });
         break;
       case 'READ_SHORT':
         // The group goes back to the head of the deliver list and its cookie is freed.
         if (e.cookie !== null) this.releaseCookie(dev, e.cookie);
-        if (dev !== null && grpid !== null && !this.deliver.has(`${dev}:${grpid}`))
-          this.deliver = new Map([[`${dev}:${grpid}`, { dev, pasid: e.pasid, grpid, addr: e.addr, seq: e.seq }], ...this.deliver]);
+        if (dev !== null && grpid !== null && !this.deliver.has(pairKey(dev, grpid)))
+          this.deliver = new Map([[pairKey(dev, grpid), { dev, pasid: e.pasid, grpid, addr: e.addr, seq: e.seq }], ...this.deliver]);
         break;
       case 'RESPONSE_WRITE':
         this.totals.responses++;
@@ -267,7 +268,7 @@ export class PathStateMachine {
       case 'AUTO_RESPONSE':
         this.totals.autoResponses++;
         if (e.cookie !== null) this.releaseCookie(dev, e.cookie);
-        else if (dev !== null && grpid !== null && !this.deliver.delete(`${dev}:${grpid}`)) {
+        else if (dev !== null && grpid !== null && !this.deliver.delete(pairKey(dev, grpid))) {
           for (const [k, c] of this.cookies) if (c.dev === dev && c.grpid === grpid) this.cookies.delete(k);
         }
         break;
@@ -315,7 +316,7 @@ export class PathStateMachine {
 
   private enqueue(q: MutablePrq, e: PrqEntry): void {
     q.entries.set(e.seq, e);
-    const key = `${e.dev}:${e.grpid}`;
+    const key = pairKey(e.dev, e.grpid);
     const list = q.byGroup.get(key);
     if (list) list.push(e.seq);
     else q.byGroup.set(key, [e.seq]);
@@ -326,7 +327,7 @@ export class PathStateMachine {
   private consume(dev: number | null, grpid: number | null): void {
     if (dev === null || grpid === null) return;
     const q = this.prq.get(0);
-    const key = `${dev}:${grpid}`;
+    const key = pairKey(dev, grpid);
     const list = q?.byGroup.get(key);
     if (!q || !list || list.length === 0) return;
     q.entries.delete(list.shift()!);
@@ -334,7 +335,7 @@ export class PathStateMachine {
   }
 
   private releaseCookie(dev: number | null, cookie: number): void {
-    if (this.cookies.delete(`${dev ?? ''}:${cookie}`)) return;
+    if (this.cookies.delete(pairKey(dev, cookie))) return;
     // The event did not name the device: take the oldest holder of that cookie.
     for (const [k, c] of this.cookies) {
       if (c.cookie === cookie && (dev === null || c.dev === null || c.dev === dev)) {

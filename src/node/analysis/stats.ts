@@ -7,6 +7,7 @@
  */
 import { spellResponseCode } from '../../shared/uapi/iommufd';
 import type { SqlDatabase } from '../db/sql-database';
+import { pairKey } from './keys';
 import { ensureIndexed } from './session-index';
 
 export interface LatencyStats {
@@ -76,27 +77,24 @@ export function sessionStats(db: SqlDatabase, sessionId: number): SessionStats {
   if (!info) throw new StatsError(`session ${sessionId} is still recording; statistics are computed when it stops`);
   const overall = new Group();
   const byDevice = new Map<number, Group>();
-  const byPasid = new Map<string, { dev: number; pasid: number | null; g: Group }>();
+  const byPasid = new Map<number | string, { dev: number; pasid: number | null; g: Group }>();
   const byCode = new Map<number | null, Group>();
   const outcomes: Record<string, number> = {};
-  const rows = db
-    .prepare(
-      `SELECT dev, pasid, code, outcome, latency_ns, device_latency_ns FROM faults WHERE session_id = ?`,
-    )
-    .all(sessionId);
+  // Arrays, not objects: this reads one row per fault.
+  const rows = db.prepare('SELECT dev, pasid, code, outcome, latency_ns, device_latency_ns FROM faults WHERE session_id = ?').values(sessionId);
   for (const r of rows) {
-    const dev = Number(r.dev);
-    const pasid = r.pasid === null ? null : Number(r.pasid);
-    const code = r.code === null ? null : Number(r.code);
-    const lat = r.latency_ns === null ? null : Number(r.latency_ns);
-    const devLat = r.device_latency_ns === null ? null : Number(r.device_latency_ns);
-    const outcome = String(r.outcome);
+    const dev = Number(r[0]);
+    const pasid = r[1] === null ? null : Number(r[1]);
+    const code = r[2] === null ? null : Number(r[2]);
+    const outcome = String(r[3]);
+    const lat = r[4] === null ? null : Number(r[4]);
+    const devLat = r[5] === null ? null : Number(r[5]);
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     overall.add(lat, devLat);
     let d = byDevice.get(dev);
     if (!d) byDevice.set(dev, (d = new Group()));
     d.add(lat, devLat);
-    const pk = `${dev}/${pasid ?? ''}`;
+    const pk = pairKey(dev, pasid ?? -1);
     let p = byPasid.get(pk);
     if (!p) byPasid.set(pk, (p = { dev, pasid, g: new Group() }));
     p.g.add(lat, devLat);

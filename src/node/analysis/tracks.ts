@@ -5,7 +5,7 @@
  * `policy` (wake-ups). Absent parts are omitted, so the key works for any
  * event the engine will ever emit.
  */
-import { LAYERS, type Layer } from '../../shared/events';
+import type { Layer } from '../../shared/events';
 
 export function trackUri(layer: Layer, dev: number | null, pasid: number | null): string {
   return `${layer}${dev === null ? '' : `#${dev}`}${pasid === null ? '' : `/pasid#${pasid}`}`;
@@ -48,5 +48,3 @@ export class TrackRegistry {
     return this.all;
   }
 }
-
-export const layerIndex = (layer: Layer): number => LAYERS.indexOf(layer);

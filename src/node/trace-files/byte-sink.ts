@@ -28,11 +28,22 @@ export class FileByteSink implements ByteSink {
   }
 
   write(chunk: Uint8Array | string): void {
-    const b = typeof chunk === 'string' ? encoder.encode(chunk) : chunk.slice();
-    this.pending.push(b);
-    this.pendingBytes += b.length;
+    const b = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
     this.bytes += b.length;
+    if (b.length >= FLUSH_AT / 4) {
+      // Big chunks (the writers hand over about 1 MiB at a time) go straight to the file.
+      this.flush();
+      this.writeAll(b);
+      return;
+    }
+    this.pending.push(typeof chunk === 'string' ? b : b.slice());
+    this.pendingBytes += b.length;
     if (this.pendingBytes >= FLUSH_AT) this.flush();
+  }
+
+  private writeAll(b: Uint8Array): void {
+    let off = 0;
+    while (off < b.length) off += writeSync(this.fd, b, off, b.length - off);
   }
 
   private flush(): void {
@@ -43,8 +54,7 @@ export class FileByteSink implements ByteSink {
       all.set(p, at);
       at += p.length;
     }
-    let off = 0;
-    while (off < all.length) off += writeSync(this.fd, all, off, all.length - off);
+    this.writeAll(all);
     this.pending = [];
     this.pendingBytes = 0;
   }

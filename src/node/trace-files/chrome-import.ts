@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import type { EventRow } from '../../shared/events';
+import { EVENT_KINDS, type EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { indexSession } from '../analysis/session-index';
 import { BulkInserter } from '../recorder/bulk-insert';
@@ -33,6 +33,7 @@ const MAX_ELEMENT = 32 << 20;
 /** Rows are sorted in memory before insertion; this bounds that memory. */
 export const MAX_CHROME_ROWS = 5_000_000;
 const ROW_PHASES = new Set(['i', 'I', 'X', 'B']);
+const KIND_NAMES: ReadonlySet<string> = new Set(EVENT_KINDS);
 
 /**
  * Finds the elements of the trace-event array in a stream of text and hands
@@ -174,8 +175,10 @@ function rowFromEvent(ev: Json, where: string): EventRow | null {
   if (typeof ph !== 'string') throw new TraceFileError(`${where}: "ph" must be a string`);
   if (!ROW_PHASES.has(ph) || !isPlainObject(ev.args)) return null;
   const a = ev.args;
+  // An event named like an IOPF kind is a row; an explicit args.kind must be a valid one.
+  if (a.kind === undefined && !(typeof ev.name === 'string' && KIND_NAMES.has(ev.name))) return null;
   const kind = a.kind ?? ev.name;
-  if (typeof kind !== 'string' || a.layer === undefined) return null;
+  if (a.layer === undefined) return null;
   let t = a.t;
   if (t === undefined) {
     if (typeof ev.ts !== 'number' || !Number.isFinite(ev.ts)) throw new TraceFileError(`${where}: "ts" must be a finite number of µs`);

@@ -139,12 +139,12 @@ describe('Perfetto .pftrace export', () => {
     expect(num(begin.args.get('addr')!, PF.DebugAnnotation.pointerValue)).toBe(0xdeadb000);
     expect(begin.categories).toEqual(['iopf', 'device']);
 
-    // Counters: deliver list 0 → 1 → 0, cookies 0 → 1 → 0, PRQ occupancy up to 2, device PRGs 0 → 1 → 0.
+    // Counters, one sample per timestamp: deliver list 0 → 1 → 0, cookies 0 → 1 → 0, PRQ 2 → 0, device PRGs 1 → 0.
     const counter = (n: string) => events.filter((e) => e.type === TYPE_COUNTER && e.track === byName(n)).map((e) => e.counter);
     for (const n of ['groups on the deliver list', 'outstanding groups (cookies held)', 'PRQ occupancy', 'device 2 outstanding PRGs']) expect(tracks.get(byName(n))!.counter).toBe(true);
     expect(counter('groups on the deliver list')).toEqual([0, 1, 0]);
     expect(counter('outstanding groups (cookies held)')).toEqual([0, 1, 0]);
-    expect(counter('PRQ occupancy')).toEqual([1, 2, 1, 0]);
+    expect(counter('PRQ occupancy')).toEqual([2, 0]);
     expect(counter('device 2 outstanding PRGs')).toEqual([1, 0]);
   });
 

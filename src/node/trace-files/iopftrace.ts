@@ -72,7 +72,7 @@ export function exportIopftrace(db: SqlDatabase, sessionId: number, out: ByteSin
   const store = new SessionStore(db);
   const checkpoints = store.engineCheckpoints(sessionId);
   for (const c of checkpoints) w.text(JSON.stringify(['C', c.seq, c.t, c.state])).lit('\n');
-  const notes = store.notes(sessionId);
+  const notes = store.notes(sessionId).sort((a, b) => a.id - b.id); // creation order, kept on import
   for (const n of notes) w.text(JSON.stringify(['N', n.seq, n.t, n.text, n.createdAt])).lit('\n');
   lineCount += events + checkpoints.length + notes.length;
   w.flush();
@@ -155,6 +155,7 @@ function readInto(db: SqlDatabase, reader: ChunkReader, path: string): ImportRes
       if (bytes.length === 0 && !terminated) break;
       throw new TraceFileError(`${where}: data after the END line`);
     }
+    if (!terminated) throw new TraceFileError(`${where}: truncated (the last line is cut off and there is no END line)`);
     const v = parseLine(bytes, where);
     if (!Array.isArray(v) || typeof v[0] !== 'string') throw new TraceFileError(`${where}: expected a JSON array starting with a record tag`);
     const tag = v[0];
@@ -163,13 +164,11 @@ function readInto(db: SqlDatabase, reader: ChunkReader, path: string): ImportRes
       if (v[1] !== events || v[2] !== checkpoints || v[3] !== notes)
         throw new TraceFileError(`${where}: END counts ${JSON.stringify(v.slice(1, 4))} do not match the file (${events} events, ${checkpoints} checkpoints, ${notes} notes)`);
       if (typeof v[4] !== 'string' || v[4] !== hash.digest('hex')) throw new TraceFileError(`${where}: checksum mismatch: the file was modified or is corrupt`);
-      if (!terminated) throw new TraceFileError(`${where}: truncated END line`);
       ended = true;
       continue;
     }
     hash.update(bytes);
     hash.update(NEWLINE);
-    if (!terminated) throw new TraceFileError(`${where}: truncated (the last line has no newline and there is no END line)`);
     if (tag === 'E') {
       if (section !== 'E') throw new TraceFileError(`${where}: event after checkpoints or notes`);
       if (v.length !== 16) throw new TraceFileError(`${where}: an event has 15 values, got ${v.length - 1}`);

@@ -7,7 +7,7 @@
  * track_event/debug_annotation}.proto. What the tracks, slices and flows mean:
  * trace-model.ts. Timestamps are the virtual ns of the events.
  */
-import type { EventRow } from '../../shared/events';
+import { EVENT_KINDS, LAYERS, type EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { iterateEvents } from '../recorder/event-rows';
 import type { ByteSink } from './byte-sink';
@@ -51,32 +51,23 @@ export interface ExportResult {
   readonly records: number;
 }
 
-/** Encoded string fields, cached: names and categories repeat on every event. */
-class FieldCache {
-  private readonly m = new Map<string, Uint8Array>();
-  constructor(private readonly field: number) {}
-  get(s: string): Uint8Array {
-    let b = this.m.get(s);
-    if (!b) {
-      // Only bounded sets are cached (kinds, layers, annotation names, slice names stay few).
-      b = encodeStringField(this.field, s);
-      if (this.m.size < 4096) this.m.set(s, b);
-    }
-    return b;
-  }
+/** Encoded string fields made once: a value per kind, layer or annotation name. */
+function fieldTable<K extends string>(field: number, keys: readonly K[]): Record<K, Uint8Array> {
+  return Object.fromEntries(keys.map((k) => [k, encodeStringField(field, k)])) as Record<K, Uint8Array>;
 }
 
-const ANNOTATION_NAMES = ['seq', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'fault', 'raw', 'note'] as const;
+const UINT_VALUE_TAG = PF.DebugAnnotation.uintValue * 8; // wire type 0
+const INT_VALUE_TAG = PF.DebugAnnotation.intValue * 8;
+
+const ANNOTATION_NAMES = ['seq', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'raw', 'note'] as const;
 
 class PftraceWriter implements TraceModelVisitor {
   readonly w = new ProtoWriter(FLUSH_AT * 2);
   packets = 0;
   private first = true;
-  private readonly names = new FieldCache(PF.TrackEvent.name);
-  private readonly categories = new FieldCache(PF.TrackEvent.categories);
-  private readonly annotationName = Object.fromEntries(
-    ANNOTATION_NAMES.map((n) => [n, encodeStringField(PF.DebugAnnotation.name, n)]),
-  ) as Record<(typeof ANNOTATION_NAMES)[number], Uint8Array>;
+  private readonly kindNames = fieldTable(PF.TrackEvent.name, EVENT_KINDS);
+  private readonly categories = fieldTable(PF.TrackEvent.categories, LAYERS);
+  private readonly annotationName = fieldTable(PF.DebugAnnotation.name, ANNOTATION_NAMES);
   private readonly iopf = encodeStringField(PF.TrackEvent.categories, 'iopf');
 
   constructor(private readonly out: ByteSink) {}
@@ -131,24 +122,21 @@ class PftraceWriter implements TraceModelVisitor {
     w.uint(PF.TrackEvent.trackUuid, track.id);
     if (name !== null) {
       w.raw(this.iopf);
-      w.raw(this.categories.get(e.layer));
-      w.raw(this.names.get(name));
+      w.raw(this.categories[e.layer]);
+      if (name === e.kind) w.raw(this.kindNames[e.kind]);
+      else w.string(PF.TrackEvent.name, name);
     }
     if (fault !== null && flow !== null) w.fixed64(flow === 'end' ? PF.TrackEvent.terminatingFlowIds : PF.TrackEvent.flowIds, fault);
     if (fault !== null && type !== TYPE_SLICE_END) w.uint(PF.TrackEvent.correlationId, fault);
-    if (annotate) this.annotations(e, fault);
+    if (annotate) this.annotations(e);
     w.end(te);
     this.endPacket(p);
   }
 
   private uintAnnotation(name: (typeof ANNOTATION_NAMES)[number], v: number | null): void {
     if (v === null) return;
-    const w = this.w;
-    const m = w.begin(PF.TrackEvent.debugAnnotations);
-    w.raw(this.annotationName[name]);
-    if (v >= 0) w.uint(PF.DebugAnnotation.uintValue, v);
-    else w.uint(PF.DebugAnnotation.intValue, v);
-    w.end(m);
+    if (v >= 0) this.w.prefixedVarint(PF.TrackEvent.debugAnnotations, this.annotationName[name], UINT_VALUE_TAG, v);
+    else this.w.prefixedVarint(PF.TrackEvent.debugAnnotations, this.annotationName[name], INT_VALUE_TAG, v);
   }
 
   private stringAnnotation(name: (typeof ANNOTATION_NAMES)[number], v: string | null): void {
@@ -160,7 +148,8 @@ class PftraceWriter implements TraceModelVisitor {
     w.end(m);
   }
 
-  private annotations(e: EventRow, fault: number | null): void {
+  /** The event's columns; its fault is the packet's correlation id. */
+  private annotations(e: EventRow): void {
     this.uintAnnotation('seq', e.seq);
     this.uintAnnotation('dev', e.dev);
     this.uintAnnotation('pasid', e.pasid);
@@ -177,7 +166,6 @@ class PftraceWriter implements TraceModelVisitor {
     this.uintAnnotation('code', e.code);
     this.uintAnnotation('errno', e.errno);
     this.uintAnnotation('parent', e.parent);
-    this.uintAnnotation('fault', fault);
     this.stringAnnotation('raw', e.raw);
     this.stringAnnotation('note', e.note);
   }

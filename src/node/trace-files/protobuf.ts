@@ -69,6 +69,39 @@ export class ProtoWriter {
     this.varint(field * 8 + wire);
   }
 
+  /**
+   * A length-delimited field whose content is `prefix` followed by one varint
+   * field (`valueTag`, one byte) holding `v` — the shape of a debug annotation
+   * with a number value — written without begin/end bookkeeping.
+   */
+  prefixedVarint(field: number, prefix: Uint8Array, valueTag: number, v: number): void {
+    let size = 1;
+    for (let x = v; x >= 0x80; x = Math.floor(x / 0x80)) size++;
+    const len = prefix.length + 1 + size;
+    if (len >= 0x80 || v < 0) {
+      const m = this.begin(field);
+      this.raw(prefix);
+      this.buf[this.pos++] = valueTag;
+      this.varint(v);
+      this.end(m);
+      return;
+    }
+    this.tag(field, WIRE_LEN);
+    this.ensure(len + 1);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = len;
+    for (let i = 0; i < prefix.length; i++) b[p++] = prefix[i]!;
+    b[p++] = valueTag;
+    let x = v;
+    while (x >= 0x80) {
+      b[p++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    b[p++] = x;
+    this.pos = p;
+  }
+
   /** uint32/uint64/int32/int64/enum/bool field (negative numbers as 10-byte two's complement). */
   uint(field: number, v: number | bigint): void {
     this.tag(field, WIRE_VARINT);
@@ -138,9 +171,11 @@ export class ProtoWriter {
 
   /** Appends bytes encoded beforehand (see `encodeStringField`). */
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.ensure(n);
+    if (n > 32) this.buf.set(bytes, this.pos);
+    else for (let i = 0; i < n; i++) this.buf[this.pos + i] = bytes[i]!;
+    this.pos += n;
   }
 
   /** u64 from `0x…` hex without a BigInt when it fits in 52 bits. */

@@ -16,10 +16,10 @@
  * response. One flow per fault (id = fault id) runs page request → queued →
  * cookie → PAGE_RESPONSE → PRG response at the device, where it terminates.
  * Every event is also an instant carrying all its columns. Counters: deliver
- * list length, outstanding cookies, PRQ occupancy, outstanding PRGs per device.
+ * list length, outstanding cookies, PRQ occupancy, outstanding PRGs per device,
+ * one sample per counter and timestamp (the value after the last event at it).
  */
 import type { EventRow } from '../../shared/events';
-import { spellResponseCode } from '../../shared/uapi/iommufd';
 import { FaultAssembler, type Fault } from '../analysis/fault-assembler';
 import { PathStateMachine } from '../analysis/path-state';
 
@@ -74,7 +74,11 @@ const GROUP_NAMES: Record<Exclude<TrackGroup, 'device'>, string> = {
 export class TraceModel {
   private nextId = 1;
   private readonly groups = new Map<string, TrackDef>();
-  private readonly counters = new Map<string, { def: TrackDef; value: number }>();
+  private readonly deviceTracks = new Map<number | null, TrackDef>();
+  private readonly counters = new Map<string | number, { def: TrackDef; value: number; pending: number; t: number }>();
+  /** Counters changed at the current timestamp, written when time moves on. */
+  private dirty: { def: TrackDef; value: number; pending: number; t: number }[] = [];
+  private now = Number.NEGATIVE_INFINITY;
   private readonly lanes = new Map<string, { tracks: TrackDef[]; busy: boolean[] }>();
   private readonly perFault = new Map<number, FaultTracks>();
   private readonly assembler = new FaultAssembler((f) => this.closed.push(f));
@@ -92,13 +96,13 @@ export class TraceModel {
 
   /** The events track of a group (a device's parent track for `device`). */
   private groupTrack(group: TrackGroup, dev: number | null): TrackDef {
-    const key = group === 'device' ? `device:${dev ?? '-'}` : group;
-    let t = this.groups.get(key);
-    if (!t) {
-      const name = group === 'device' ? (dev === null ? 'device (unknown)' : `device ${dev}`) : GROUP_NAMES[group];
-      t = this.def(name, null, group, group === 'device' ? dev : null, 'events');
-      this.groups.set(key, t);
+    if (group === 'device') {
+      let t = this.deviceTracks.get(dev);
+      if (!t) this.deviceTracks.set(dev, (t = this.def(dev === null ? 'device (unknown)' : `device ${dev}`, null, group, dev, 'events')));
+      return t;
     }
+    let t = this.groups.get(group);
+    if (!t) this.groups.set(group, (t = this.def(GROUP_NAMES[group], null, group, null, 'events')));
     return t;
   }
 
@@ -121,16 +125,28 @@ export class TraceModel {
     if (g) g.busy[l.lane] = false;
   }
 
-  private setCounter(key: string, name: string, parent: TrackDef, t: number, value: number): void {
+  private setCounter(key: string | number, name: string, parent: TrackDef, t: number, value: number): void {
     let c = this.counters.get(key);
     if (!c) {
-      c = { def: this.def(name, parent.id, parent.group, parent.dev, 'counter'), value: Number.NaN };
+      c = { def: this.def(name, parent.id, parent.group, parent.dev, 'counter'), value: Number.NaN, pending: Number.NaN, t };
       this.counters.set(key, c);
     }
-    if (c.value !== value) {
-      c.value = value;
-      this.v.counter(c.def, t, value);
+    if (c.pending === value || (Number.isNaN(c.pending) && c.value === value)) return;
+    if (Number.isNaN(c.pending)) this.dirty.push(c);
+    c.pending = value;
+    c.t = t;
+  }
+
+  /** Writes each counter's last value of the instant that just ended (one sample per counter and timestamp). */
+  private flushCounters(): void {
+    for (const c of this.dirty) {
+      if (c.pending !== c.value) {
+        c.value = c.pending;
+        this.v.counter(c.def, c.t, c.value);
+      }
+      c.pending = Number.NaN;
     }
+    this.dirty = [];
   }
 
   private done(f: Fault): void {
@@ -144,6 +160,10 @@ export class TraceModel {
 
   /** Feeds the next event (seq order). */
   add(e: EventRow): void {
+    if (e.t !== this.now) {
+      this.flushCounters();
+      this.now = e.t;
+    }
     const f = this.assembler.add(e);
     this.state.apply(e);
     const group = GROUP_OF_LAYER[e.layer];
@@ -244,19 +264,17 @@ export class TraceModel {
 
   private counters_(e: EventRow): void {
     const s = this.state;
-    const fq = this.groupTrack('fault-queue', null);
-    this.setCounter('deliver', 'groups on the deliver list', fq, e.t, s.queuedGroups);
+    this.setCounter('deliver', 'groups on the deliver list', this.groupTrack('fault-queue', null), e.t, s.queuedGroups);
     this.setCounter('cookies', 'outstanding groups (cookies held)', this.groupTrack('policy', null), e.t, s.outstandingCookies);
     if (e.layer === 'iommu' || e.layer === 'kernel') this.setCounter('prq', 'PRQ occupancy', this.groupTrack('iommu', null), e.t, s.prqOccupancy(0));
     if (e.dev !== null && (e.kind === 'PR_SEND' || e.kind === 'PRG_RESP_RECV'))
-      this.setCounter(`prgs:${e.dev}`, `device ${e.dev} outstanding PRGs`, this.groupTrack('device', e.dev), e.t, s.outstandingPrgs(e.dev));
+      this.setCounter(e.dev, `device ${e.dev} outstanding PRGs`, this.groupTrack('device', e.dev), e.t, s.outstandingPrgs(e.dev));
   }
 
   /** Ends the walk (open faults stay open: their slices have no end). */
   finish(): void {
+    this.flushCounters();
     this.assembler.finish();
     this.closed = [];
   }
 }
-
-export const responseName = (code: number | null): string => (code === null ? 'no code' : spellResponseCode(code));
