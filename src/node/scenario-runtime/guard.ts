@@ -1,0 +1,187 @@
+/**
+ * The runaway guard: host functions (worker side, outside the sandbox) that
+ * the instrumented scenario calls on every loop iteration, function entry and
+ * exit, and around every await (instrument.ts).
+ *
+ * What a "slice" is. Script code runs in synchronous slices between which the
+ * engine has control: a slice starts when the runtime hands control to the
+ * script (module evaluation, each `yieldToScript` turn in which the script's
+ * promise continuations run) or when the engine calls a script function
+ * synchronously (a policy callback: a function entry at script depth 0 outside
+ * a turn). Time the script spends inside API calls it makes counts toward its
+ * slice. When a slice has run longer than `sliceMs` of wall time the guard
+ * throws a RunawayError naming the loop or function it was called from, and
+ * from then on every guard call throws it again (a `catch` in the script
+ * cannot swallow it for good).
+ *
+ * The clock (performance.now, worker side) and the heap (v8.getHeapStatistics)
+ * are read only when the parent's watchdog tick changed the EPOCH word or
+ * every CHECK_EVERY calls, so the hot path is two shared-memory stores, a load
+ * and a compare.
+ */
+import { getHeapStatistics } from 'node:v8';
+import { RunawayError, runawayMessages, type RunawayReason } from './errors';
+import { HB } from './heartbeat';
+
+/** Guard calls between two clock and heap checks when the parent's ticks do not arrive. */
+export const CHECK_EVERY = 1024;
+
+export interface GuardOptions {
+  readonly view: Int32Array;
+  /** Wall time a slice may run, ms (default 1000). */
+  readonly sliceMs?: number;
+  /** Used heap that counts as runaway allocation, bytes. */
+  readonly heapLimitBytes: number;
+  /** Called once, when the guard trips (the worker tells the parent). */
+  readonly onTrip?: (error: RunawayError) => void;
+}
+
+export interface ScriptGuard {
+  /** Function entry: `__iopf_e(id)`. */
+  readonly enter: (id: number) => void;
+  /** Loop iteration: `__iopf_l(id)`. */
+  readonly loop: (id: number) => void;
+  /** Function exit (finally): `__iopf_x()`. */
+  readonly exit: () => void;
+  /** Before an await/yield suspends: `__iopf_w(value)`. */
+  readonly suspend: <T>(value: T) => T;
+  /** After an await/yield resumes: `__iopf_r(value)`. */
+  readonly resume: <T>(value: T) => T;
+  /** `for await (… of __iopf_fa(x))`. */
+  readonly forAwait: (iterable: unknown) => unknown;
+  /** Lets the script's pending promise continuations run, in one slice (ScriptHost.run's yieldToScript). */
+  readonly yieldToScript: () => Promise<void>;
+  /** Runs `fn` (module evaluation) as one slice. */
+  runTurn<T>(fn: () => T): T;
+  /** Counts engine progress (an emitted event) for the parent's stall watchdog. */
+  pulse(): void;
+  /** The error the guard tripped with, if it did. */
+  readonly tripped: RunawayError | null;
+}
+
+export function createGuard(options: GuardOptions): ScriptGuard {
+  const view = options.view;
+  const sliceMs = options.sliceMs ?? 1000;
+  const heapLimit = options.heapLimitBytes;
+  let depth = 0;
+  let inTurn = false;
+  /** performance.now() at the start of the current slice; -1: started, not yet timed (set at the next check). */
+  let sliceStart = -1;
+  let beat = 0;
+  let seenEpoch = view[HB.EPOCH]!;
+  let countdown = CHECK_EVERY;
+  let trip: RunawayError | null = null;
+
+  const fail = (reason: RunawayReason, id: number, message: string): never => {
+    trip = new RunawayError(message, reason, id);
+    seenEpoch = -1; // every later guard call takes the slow path and throws again
+    options.onTrip?.(trip);
+    throw trip;
+  };
+
+  const check = (id: number): void => {
+    if (trip) throw trip;
+    countdown = CHECK_EVERY;
+    seenEpoch = view[HB.EPOCH]!;
+    const now = performance.now();
+    if (sliceStart < 0) sliceStart = now;
+    else if (now - sliceStart > sliceMs) fail('time', id, runawayMessages.time(now - sliceStart));
+    const used = getHeapStatistics().used_heap_size;
+    if (used > heapLimit) fail('memory', id, runawayMessages.memory(Math.round(used / 2 ** 20), Math.round(heapLimit / 2 ** 20)));
+  };
+
+  const enter = (id: number): void => {
+    view[HB.GUARD] = id;
+    view[HB.BEAT] = ++beat;
+    if (depth++ === 0 && !inTurn) sliceStart = -1;
+    if (view[HB.EPOCH] !== seenEpoch || --countdown === 0) check(id);
+  };
+  const loop = (id: number): void => {
+    view[HB.GUARD] = id;
+    view[HB.BEAT] = ++beat;
+    if (view[HB.EPOCH] !== seenEpoch || --countdown === 0) check(id);
+  };
+  const exit = (): void => {
+    if (depth > 0) depth--;
+  };
+  const suspend = <T>(value: T): T => {
+    if (depth > 0) depth--;
+    return value;
+  };
+  const resume = <T>(value: T): T => {
+    if (trip) throw trip;
+    if (depth++ === 0 && !inTurn) sliceStart = -1;
+    return value;
+  };
+
+  const forAwait = (iterable: unknown): unknown => {
+    const method = (iterable as { [Symbol.asyncIterator]?: unknown } | null | undefined)?.[Symbol.asyncIterator];
+    // A sync iterable is iterated by the engine's async-from-sync wrapper; left as it is.
+    if (typeof method !== 'function') return iterable;
+    return {
+      [Symbol.asyncIterator]() {
+        const it = method.call(iterable) as AsyncIterator<unknown>;
+        const settled = <R>(r: R): R => resume(r);
+        const failed = (e: unknown): never => {
+          resume(undefined);
+          throw e;
+        };
+        const step = (call: () => unknown): Promise<IteratorResult<unknown>> => {
+          suspend(undefined);
+          return Promise.resolve(call()).then(settled, failed) as Promise<IteratorResult<unknown>>;
+        };
+        const wrapped: AsyncIterator<unknown> = { next: (v?: unknown) => step(() => it.next(v)) };
+        if (typeof it.return === 'function') wrapped.return = (v?: unknown) => step(() => it.return!(v));
+        if (typeof it.throw === 'function') wrapped.throw = (e?: unknown) => step(() => it.throw!(e));
+        return wrapped;
+      },
+    };
+  };
+
+  const beginTurn = (): void => {
+    inTurn = true;
+    depth = 0;
+    sliceStart = performance.now();
+    view[HB.BEAT] = ++beat;
+  };
+  const endTurn = (): void => {
+    inTurn = false;
+    depth = 0;
+  };
+
+  return {
+    enter,
+    loop,
+    exit,
+    suspend,
+    resume,
+    forAwait,
+    yieldToScript(): Promise<void> {
+      if (trip) return Promise.reject(trip);
+      beginTurn();
+      // setImmediate runs after the microtask queue is empty: every continuation the
+      // script had pending (and every one those queue) has run by then.
+      return new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          endTurn();
+          if (trip) reject(trip);
+          else resolve();
+        }),
+      );
+    },
+    runTurn<T>(fn: () => T): T {
+      beginTurn();
+      try {
+        return fn();
+      } finally {
+        endTurn();
+      }
+    },
+    pulse(): void {
+      view[HB.BEAT] = ++beat;
+    },
+    get tripped(): RunawayError | null {
+      return trip;
+    },
+  };
+}

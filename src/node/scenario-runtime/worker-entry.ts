@@ -1,0 +1,71 @@
+/**
+ * Where the scenario worker's code comes from:
+ *
+ * 1. a built `scenario-worker.cjs` (or `.js`) next to this module's bundle:
+ *    the CLI bundle (out/cli) and the Electron main bundle (out/main) ship it
+ *    as a second entry of src/node/scenario-runtime/worker.ts;
+ * 2. otherwise (tests, tsx, a dev checkout) worker.ts itself, bundled once per
+ *    process with esbuild into memory (~100 ms) and started with `eval: true`,
+ *    `require` resolving from the source folder so better-sqlite3 loads from
+ *    node_modules.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findAppRoot } from '../db/open-database';
+
+export type WorkerCode = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'eval'; readonly code: string };
+
+const BUILT_NAMES = ['scenario-worker.cjs', 'scenario-worker.js'];
+/** Packages the worker bundle loads from node_modules instead of inlining. */
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'typescript', 'electron'];
+
+let bundled: Promise<WorkerCode> | undefined;
+
+function here(): string {
+  return typeof __dirname === 'string' ? __dirname : process.cwd();
+}
+
+/** The worker's code: a built file when there is one, else worker.ts bundled in memory. */
+export function scenarioWorkerCode(explicitPath?: string): Promise<WorkerCode> {
+  if (explicitPath) return Promise.resolve({ kind: 'file', path: explicitPath });
+  const dir = here();
+  for (const name of BUILT_NAMES) {
+    const p = join(dir, name);
+    if (existsSync(p)) return Promise.resolve({ kind: 'file', path: p });
+  }
+  bundled ??= bundleFromSource(dir).catch((e: unknown) => {
+    bundled = undefined;
+    throw e;
+  });
+  return bundled;
+}
+
+async function bundleFromSource(dir: string): Promise<WorkerCode> {
+  const candidates = [join(dir, 'worker.ts')];
+  const root = findAppRoot(dir);
+  if (root) candidates.push(join(root, 'src/node/scenario-runtime/worker.ts'));
+  const entry = candidates.find((p) => existsSync(p));
+  if (!entry) {
+    throw new Error(
+      `the scenario worker is not built: no ${BUILT_NAMES.join(' or ')} in ${dir} and no source at ${candidates.join(' or ')}; ` +
+        'the build must emit src/node/scenario-runtime/worker.ts as scenario-worker.cjs next to the bundle that runs scenarios',
+    );
+  }
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    write: false,
+    external: EXTERNAL,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0]!.text;
+  // An eval'd worker resolves require() from the current directory; resolve from the source instead.
+  const wrapped =
+    `(function (require, __filename, __dirname) {\n${code}\n})(` +
+    `require('node:module').createRequire(${JSON.stringify(entry)}), ${JSON.stringify(entry)}, ${JSON.stringify(dirname(entry))});`;
+  return { kind: 'eval', code: wrapped };
+}
