@@ -15,7 +15,16 @@ const alias = {
 export default defineConfig({
   main: {
     resolve: { alias },
-    build: { externalizeDeps: true },
+    build: {
+      externalizeDeps: true,
+      rollupOptions: {
+        // The scenario worker ships next to the main bundle (src/node/scenario-runtime/worker-entry.ts).
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          'scenario-worker': resolve(__dirname, 'src/node/scenario-runtime/worker.ts'),
+        },
+      },
+    },
   },
   preload: {
     // A sandboxed preload cannot require() packages: bundle everything into one CJS file.

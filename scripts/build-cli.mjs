@@ -1,5 +1,7 @@
-// Bundles the `iopf` command line (src/cli) into out/cli/iopf.cjs with esbuild.
-// Native and socket packages stay external: they load from node_modules at run time.
+// Bundles the `iopf` command line (src/cli) and the scenario worker it starts
+// (src/node/scenario-runtime/worker.ts) into out/cli/*.cjs with esbuild.
+// Native packages and the compilers used at run time stay external: they load
+// from node_modules.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +9,18 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 await build({
-  entryPoints: [join(root, 'src/cli/index.ts')],
-  outfile: join(root, 'out/cli/iopf.cjs'),
+  entryPoints: {
+    iopf: join(root, 'src/cli/index.ts'),
+    'scenario-worker': join(root, 'src/node/scenario-runtime/worker.ts'),
+  },
+  outdir: join(root, 'out/cli'),
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   sourcemap: 'linked',
-  external: ['better-sqlite3', 'ws', 'electron'],
+  external: ['better-sqlite3', 'ws', 'electron', 'esbuild', 'typescript'],
   logLevel: 'warning',
 });
-console.log('[build-cli] out/cli/iopf.cjs');
+console.log('[build-cli] out/cli/iopf.cjs, out/cli/scenario-worker.cjs');

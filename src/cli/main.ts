@@ -9,6 +9,7 @@ import { IMPORT_HELP, importCommand } from './commands/import';
 import { REPLAY_HELP, replayCommand } from './commands/replay';
 import { RM_HELP, rmCommand } from './commands/rm';
 import { RUN_HELP, runCommand } from './commands/run';
+import { CHECK_HELP, checkCommand } from './commands/check';
 import { SERVE_HELP, serveCommand } from './commands/serve';
 import { SESSIONS_HELP, sessionsCommand } from './commands/sessions';
 import { SHOW_HELP, showCommand } from './commands/show';
@@ -22,6 +23,7 @@ emulator, record them, and serve the workbench UI to a browser.
 
 Commands:
   run <scenario>          run a scenario and record it as a session
+  check <scenario.ts>     type-check a scenario without running it
   sessions                list recorded sessions
   show <id>               one session: how it ran, notes, latency statistics
   export <id>             write a session as .pftrace, Chrome JSON or .iopftrace
@@ -40,6 +42,7 @@ type Command = (argv: string[], io: CliIo, env: NodeJS.ProcessEnv) => number | P
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
+  check: { run: checkCommand, help: CHECK_HELP },
   sessions: { run: sessionsCommand, help: SESSIONS_HELP },
   show: { run: showCommand, help: SHOW_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },

@@ -24,6 +24,12 @@ export function profileOption(value: string | undefined): KernelProfileId | unde
   return value;
 }
 
+export function vendorOption(value: string | undefined): 'vtd' | 'smmuv3' | 'amd' | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'vtd' && value !== 'smmuv3' && value !== 'amd') throw new UsageError(`--vendor must be "vtd", "smmuv3" or "amd", got "${value}"`);
+  return value;
+}
+
 export function portOption(value: string | undefined): number {
   if (value === undefined) return 0;
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be an integer in 0..65535, got "${value}"`);

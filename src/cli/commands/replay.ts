@@ -1,8 +1,7 @@
 /** `iopf replay [<db>] --session ID [--verify] [--seed N] [--profile P] [--json]` */
 import { parseArgs } from 'node:util';
-import { APP_VERSION } from '../../node/app-info';
 import { verifyReplay } from '../../node/analysis/replay';
-import { recordRun } from '../../node/recorder/record-run';
+import { runScenarioSource } from '../../node/scenario-runtime/run-scenario-source';
 import { SessionStore } from '../../node/recorder/session-store';
 import { EXIT, UsageError } from '../exit-codes';
 import type { CliIo } from '../io';
@@ -60,9 +59,9 @@ export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.Proce
   const dbPath = databaseOption(positionals[0] ?? values.db, env);
   return withDatabase(
     dbPath,
-    (db) => {
+    async (db) => {
       if (values.verify) {
-        const r = verifyReplay(db, id);
+        const r = await verifyReplay(db, id);
         if (values.json) io.out(JSON.stringify(r));
         else {
           if (!r.sourceHashMatches) io.out(`warning: session ${id}'s stored scenario source does not match its recorded SHA-256`);
@@ -78,15 +77,16 @@ export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.Proce
       const s = new SessionStore(db).details(id);
       if (!s) throw new Error(`no session ${id} in ${db.path}`);
       if (!s.scenarioSource.trim()) throw new Error(`session ${id} has no scenario source to replay (imported without one)`);
-      const { sessionId, summary } = recordRun(db, s.scenarioSource, `session ${id} scenario`, {
-        appVersion: APP_VERSION,
-        name: `${s.name} (replay of ${id})`,
+      const r = await runScenarioSource(s.scenarioSource, `${s.scenarioName || 'scenario'}.${s.scenarioFormat === 'json' ? 'json' : 'ts'}`, {
+        db,
+        sessionName: `${s.name} (replay of ${id})`,
         seed: seed ?? s.seed,
         kernelProfile: kernelProfile ?? s.kernelProfile,
       });
-      if (values.json) io.out(JSON.stringify({ replayOf: id, sessionId, events: summary.eventCount, seed: summary.seed, kernelProfile: summary.kernelProfile, passed: summary.passed, failed: summary.failed }));
-      else io.out(`session ${sessionId}: replay of ${id} (seed ${summary.seed}, ${summary.kernelProfile}), ${summary.eventCount} events, ${summary.passed} passed, ${summary.failed} failed`);
-      return summary.failed > 0 ? EXIT.ASSERTION_FAILED : EXIT.OK;
+      if (r.error) io.err(r.error);
+      if (values.json) io.out(JSON.stringify({ replayOf: id, sessionId: r.sessionId, events: r.eventCount, seed: r.seed, kernelProfile: r.kernelProfile, passed: r.passed, failed: r.failed, error: r.error }));
+      else if (!r.error) io.out(`session ${r.sessionId}: replay of ${id} (seed ${r.seed}, ${r.kernelProfile}), ${r.eventCount} events, ${r.passed} passed, ${r.failed} failed`);
+      return r.exitCode;
     },
     true,
   );

@@ -41,6 +41,10 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
       const sink = {
         emit(e: TraceEvent): void {
           counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+          if (e.code !== null && (e.kind === 'PAGE_RESPONSE' || e.kind === 'PRG_RESP_RECV' || e.kind === 'RESPONSE_WRITE')) {
+            const k = `${e.kind}#${e.code}`;
+            counts.set(k, (counts.get(k) ?? 0) + 1);
+          }
           options.sink.emit(e);
           for (const v of oracle.observe(e)) found.push(v);
         },

@@ -11,8 +11,12 @@ import type { TraceSink } from '../../core/trace/sink';
 import { toEventRow, type EventRow, type TraceEvent } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { iterateEvents } from '../recorder/event-rows';
-import { parseScenarioSource } from '../recorder/record-run';
+import { parseScenarioSource, yieldToScript } from '../recorder/record-run';
+import { formatScriptError } from '../scenario-runtime/errors';
+import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
+import type { VendorId } from '../../core/scenario/script-host';
 import { SessionStore } from '../recorder/session-store';
+import type { KernelProfileId } from '../../shared/uapi/profiles';
 
 export const COMPARED_FIELDS = ['seq', 't', 'kind', 'layer', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'raw', 'note'] as const;
 
@@ -73,17 +77,39 @@ class ComparingSink implements TraceSink {
   }
 }
 
-export function verifyReplay(db: SqlDatabase, sessionId: number): ReplayVerification {
+const VENDORS: readonly string[] = ['vtd', 'smmuv3', 'amd'];
+
+/** Re-runs the stored scenario into `sink`: JSON in-process, TypeScript in the sandboxed runtime. */
+async function rerun(s: { scenarioFormat: string; scenarioSource: string; scenarioName: string; seed: number; kernelProfile: KernelProfileId; vendor: string }, sink: TraceSink, sessionId: number): Promise<void> {
+  const vendor = VENDORS.includes(s.vendor) ? (s.vendor as VendorId) : undefined;
+  if (s.scenarioFormat === 'json') {
+    const spec = parseScenarioSource(s.scenarioSource, `session ${sessionId} scenario`);
+    await runScenario(spec, sink, { seed: s.seed, kernelProfile: s.kernelProfile, ...(vendor ? { vendor } : {}), yieldToScript });
+    return;
+  }
+  if (s.scenarioFormat !== 'ts') throw new ReplayError(`session ${sessionId}: scenario format "${s.scenarioFormat}" cannot be replayed by this version`);
+  const r = await runScenarioScript({
+    source: s.scenarioSource,
+    filename: `${s.scenarioName || 'scenario'}.ts`,
+    seed: s.seed,
+    kernelProfile: s.kernelProfile,
+    ...(vendor ? { vendor } : {}),
+    collect: true,
+  });
+  // Feed what the re-run produced, even when it ended in an error: the recording may end the same way.
+  for (const e of r.collected ?? []) sink.emit(e);
+  if (!r.ok && r.error && (r.collected?.length ?? 0) === 0) throw new ReplayError(`session ${sessionId}: the scenario failed to run: ${formatScriptError(r.error)}`);
+}
+
+export async function verifyReplay(db: SqlDatabase, sessionId: number): Promise<ReplayVerification> {
   const s = new SessionStore(db).details(sessionId);
   if (!s) throw new ReplayError(`no session ${sessionId}`);
   if (s.status === 'running') throw new ReplayError(`session ${sessionId} is still recording`);
   if (!s.scenarioSource.trim()) throw new ReplayError(`session ${sessionId} has no scenario source to replay (imported without one)`);
-  if (s.scenarioFormat !== 'json') throw new ReplayError(`session ${sessionId}: scenario format "${s.scenarioFormat}" cannot be replayed by this version`);
-  const spec = parseScenarioSource(s.scenarioSource, `session ${sessionId} scenario`);
   const recorded = iterateEvents(db, sessionId);
   const sink = new ComparingSink(recorded);
   try {
-    runScenario(spec, sink, { seed: s.seed, kernelProfile: s.kernelProfile });
+    await rerun(s, sink, sessionId);
   } catch (e) {
     if (!(e instanceof Diverged)) throw e;
   } finally {

@@ -1,5 +1,6 @@
 /**
- * Records one run: creates the session row (status running), runs the engine
+ * Records one run of a declarative (JSON) scenario: creates the session row
+ * (status running), runs the engine
  * with a SqliteSink, marks the session complete and builds its derived tables
  * (src/node/analysis/session-index.ts), or marks it aborted with the reason if
  * the run throws. Events committed before a failure stay.
@@ -18,7 +19,10 @@ export interface RecordedRun {
   readonly spec: ScenarioSpec;
 }
 
-export interface RecordOptions extends RunOptions {
+/** Lets the engine's pending promise continuations run between virtual-time steps. */
+export const yieldToScript = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export interface RecordOptions extends Omit<RunOptions, 'yieldToScript'> {
   readonly appVersion: string;
   /** Session name; defaults to the scenario name. */
   readonly name?: string;
@@ -42,7 +46,7 @@ export function parseScenarioSource(source: string, origin: string): ScenarioSpe
   }
 }
 
-export function recordRun(db: SqlDatabase, source: string, origin: string, options: RecordOptions): RecordedRun {
+export async function recordRun(db: SqlDatabase, source: string, origin: string, options: RecordOptions): Promise<RecordedRun> {
   const spec = parseScenarioSource(source, origin);
   const seed = options.seed ?? spec.seed;
   const kernelProfile = options.kernelProfile ?? spec.kernelProfile;
@@ -54,20 +58,21 @@ export function recordRun(db: SqlDatabase, source: string, origin: string, optio
     scenarioHash: createHash('sha256').update(source).digest('hex'),
     seed,
     kernelProfile,
-    vendor: spec.vendor,
+    vendor: options.vendor ?? spec.vendor,
     appVersion: options.appVersion,
+    scenarioFormat: 'json',
   });
   const sink = new SqliteSink(db, sessionId, options.batchSize);
   let summary: RunSummary;
   try {
-    summary = runScenario(spec, sink, { ...options, seed, kernelProfile });
+    summary = await runScenario(spec, sink, { ...options, seed, kernelProfile, yieldToScript });
     sink.flush();
     store.finish(sessionId, 'complete', {
       eventCount: summary.eventCount,
       endNs: summary.endNs,
       passed: summary.passed,
       failed: summary.failed,
-      summary: `${summary.passed} passed, ${summary.failed} failed; ${summary.pageResponses} page response(s)`,
+      summary: `${summary.passed} passed, ${summary.failed} failed${summary.violations ? `; ${summary.violations} invariant violation(s)` : ''}`,
     });
   } catch (e) {
     abort(db, store, sink, sessionId, e);

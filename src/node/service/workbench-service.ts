@@ -18,7 +18,7 @@ import { Emitter } from '../../core/base/emitter';
 import type { IDisposable } from '../../core/base/disposable';
 import { APP_NAME, APP_VERSION } from '../app-info';
 import type { SqlDatabase } from '../db/sql-database';
-import { recordRun } from '../recorder/record-run';
+import { runScenarioSource } from '../scenario-runtime/run-scenario-source';
 import { SessionStore } from '../recorder/session-store';
 import type { ScenarioCatalog } from './scenario-catalog';
 
@@ -56,18 +56,21 @@ export class WorkbenchService implements WorkbenchMethods, Pick<WorkbenchApi, 'o
   }
 
   async runScenario(request: RunRequest): Promise<RunResult> {
-    const source = this.catalog.read(request.scenarioId);
+    const file = this.catalog.file(request.scenarioId);
     try {
-      const { sessionId, summary } = recordRun(this.db, source, `resources/scenarios/${request.scenarioId}.json`, {
-        appVersion: APP_VERSION,
+      // TypeScript scenarios run in a worker thread (never on the caller's thread) and record there.
+      const r = await runScenarioSource(file.source, file.filename, {
+        db: this.db,
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(request.kernelProfile !== undefined ? { kernelProfile: request.kernelProfile } : {}),
       });
-      return { sessionId, eventCount: summary.eventCount, passed: summary.passed, failed: summary.failed, violations: 0 };
+      if (r.error !== null || r.sessionId === null) throw new Error(r.error ?? `${file.filename}: the run recorded no session`);
+      return { sessionId: r.sessionId, eventCount: r.eventCount, passed: r.passed, failed: r.failed, violations: r.violations };
     } finally {
       this.sessionsChanged.fire();
     }
   }
+
 
   dispose(): void {
     this.sessionsChanged.dispose();

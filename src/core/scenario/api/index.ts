@@ -82,7 +82,10 @@ export function registerFaultNotifier(device: string, notifier: (fault: { device
   return r.system.faults.registerFaultNotifier(d.dev, (e) => notifier({ device, faultingDevice: e.dev.name, reason: e.fault.reason }));
 }
 
-/** How many events of `kind` the run has emitted so far. */
-export function eventCount(kind: string): number {
-  return run().counts.get(kind) ?? 0;
+/**
+ * How many events of `kind` the run has emitted so far; with `code`, only
+ * PAGE_RESPONSE / PRG_RESP_RECV / RESPONSE_WRITE events carrying that code.
+ */
+export function eventCount(kind: string, filter: { code?: number } = {}): number {
+  return run().counts.get(filter.code === undefined ? kind : `${kind}#${filter.code}`) ?? 0;
 }

@@ -300,6 +300,8 @@ export interface VmmSetupOptions {
   devices?: string[];
   /** PASIDs to attach to the fault-capable HWPT; default: the RID only. */
   pasids?: number[];
+  /** Also attach the RID (requests without PASID). Default: only when no PASID is given. */
+  attachRid?: boolean;
 }
 
 /** A fault-handling policy: the VMM's fault thread. */

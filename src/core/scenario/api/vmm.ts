@@ -39,6 +39,7 @@ export function vmmSetup(options: VmmSetupOptions = {}): VmmHandles {
   const u = r.uapi;
   const names = options.devices ?? [...r.system.devices.keys()];
   const pasids = options.pasids ?? [];
+  const attachRid = options.attachRid ?? pasids.length === 0;
   const iommufd = u.openIommufd();
   const ioasId = must(u.IOMMU_IOAS_ALLOC(iommufd), 'IOMMU_IOAS_ALLOC').out_ioas_id;
   const alloc = u.kernel.faultAllocIoctl === 'IOMMU_FAULT_ALLOC' ? u.IOMMU_FAULT_ALLOC : u.IOMMU_FAULT_QUEUE_ALLOC;
@@ -59,7 +60,7 @@ export function vmmSetup(options: VmmSetupOptions = {}): VmmHandles {
       }),
       'IOMMU_HWPT_ALLOC(fault-capable nested)',
     ).out_hwpt_id;
-    if (pasids.length === 0) must(u.VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio, { pt_id: iopfHwptId }), `VFIO_DEVICE_ATTACH_IOMMUFD_PT(${name})`);
+    if (attachRid) must(u.VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio, { pt_id: iopfHwptId }), `VFIO_DEVICE_ATTACH_IOMMUFD_PT(${name})`);
     for (const pasid of pasids)
       must(u.VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio, { pt_id: iopfHwptId, flags: VFIO_DEVICE_ATTACH_PASID, pasid }), `VFIO_DEVICE_ATTACH_IOMMUFD_PT(${name}, pasid ${pasid})`);
     return Object.freeze({ name, vfio, devId, parentHwptId, iopfHwptId });
