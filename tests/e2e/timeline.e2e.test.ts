@@ -304,9 +304,10 @@ describe('timeline in headless Chromium', () => {
     await page.mouse.click(box.x + xOf(report, e.t), box.y + row.top + row.height / 2);
 
     const details = page.locator('[data-testid="event-details"]');
-    await expect.poll(() => details.locator('[data-field="kind"]').textContent()).toBe('FAULT_READ');
     // Stacked events at one spot are ordered by seq: the first click selects the lowest.
     const sameSpot = events.filter((o) => o.t === e.t && trackKeyOf(o) === trackKeyOf(e)).sort((a, b) => a.seq - b.seq);
+    expect(sameSpot[0]!.kind, 'the first event at the spot is a fault record').toBe('FAULT_READ');
+    await expect.poll(() => details.locator('[data-field="kind"]').textContent()).toBe('FAULT_READ');
     const first = sameSpot[0]!;
     expect(await details.locator('[data-field="seq"]').textContent()).toBe(`#${first.seq}`);
     expect(await details.locator('[data-field="cookie"]').textContent()).toBe(String(first.cookie));

@@ -63,7 +63,7 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
         );
       const ctx: RunContext = {
         system,
-        uapi: createUapi({ proc: system.proc, profile, scriptPromise }),
+        uapi: createUapi({ proc: system.proc, sched: system.sched, profile, scriptPromise }),
         scriptPromise,
         counts,
         check(ok, message) {

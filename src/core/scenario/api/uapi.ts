@@ -9,6 +9,7 @@ import { decodeStruct, encodeStruct } from '../../../shared/uapi/layout';
 import type { KernelProfile } from '../../../shared/uapi/profiles';
 import { IOMMU_TEST_CMD_STRUCT, IOMMU_TEST_OP_TRIGGER_IOPF } from '../../../shared/uapi/structs';
 import type { Process } from '../../uspace/process';
+import type { Scheduler } from '../../sim/scheduler';
 import type { ErrnoName, IommuHwptPageResponse, IommuHwptPgfault, SyscallResult, Uapi } from './types';
 
 /** Lets the host know a script promise was resolved (so it yields to the script). */
@@ -16,13 +17,17 @@ export type ScriptPromiseFactory = <T>(start: (resolve: (v: T) => void) => void)
 
 export interface UapiDeps {
   readonly proc: Process;
+  readonly sched: Scheduler;
   readonly profile: KernelProfile;
   readonly scriptPromise: ScriptPromiseFactory;
 }
 
+/** Poll wake-up to the fault thread running: wake_up_interruptible + scheduling, virtual ns. */
+const POLL_WAKE_NS = 1_000n;
+
 const result = (ret: number): SyscallResult => ({ ret: ret < 0 ? -1 : ret, errno: ret < 0 ? (errnoName(ret) as ErrnoName) : null });
 
-export function createUapi({ proc, profile, scriptPromise }: UapiDeps): Uapi {
+export function createUapi({ proc, sched, profile, scriptPromise }: UapiDeps): Uapi {
   const call = (name: string) => (fd: number, arg: object = {}) => {
     const r = proc.call(fd, name, arg as Record<string, number | bigint>);
     return Object.freeze({ ...r.out, ...result(r.ret) });
@@ -71,7 +76,7 @@ export function createUapi({ proc, profile, scriptPromise }: UapiDeps): Uapi {
         if (!fault || fault.poll() & EPOLLIN) return resolve();
         const sub = fault.onReadable(() => {
           sub.dispose();
-          resolve();
+          sched.after(POLL_WAKE_NS, () => resolve());
         });
       }),
     decodeFaults: (bytes) => {
