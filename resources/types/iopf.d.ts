@@ -98,8 +98,13 @@ declare module 'iopf/core/scenario/api/index' {
       faultingDevice: string;
       reason: number;
   }) => void): number;
-  /** How many events of `kind` the run has emitted so far. */
-  export function eventCount(kind: string): number;
+  /**
+   * How many events of `kind` the run has emitted so far; with `code`, only
+   * PAGE_RESPONSE / PRG_RESP_RECV / RESPONSE_WRITE events carrying that code.
+   */
+  export function eventCount(kind: string, filter?: {
+      code?: number;
+  }): number;
 }
 
 declare module 'iopf/core/scenario/api/policies' {
@@ -513,6 +518,8 @@ declare module 'iopf/core/scenario/api/types' {
       devices?: string[];
       /** PASIDs to attach to the fault-capable HWPT; default: the RID only. */
       pasids?: number[];
+      /** Also attach the RID (requests without PASID). Default: only when no PASID is given. */
+      attachRid?: boolean;
   }
   /** A fault-handling policy: the VMM's fault thread. */
   export type Policy = (h: VmmHandles) => Promise<void> | void;
