@@ -9,12 +9,5 @@ export function rid(bus: number, dev: number, fn: number): number {
   return ((bus & 0xff) << 8) | ((dev & 0x1f) << 3) | (fn & 0x7);
 }
 
-/** RID → `03:00.1` (the form lspci and the kernel's dmar messages print). */
-export function formatRid(r: number): string {
-  const bus = (r >> 8) & 0xff;
-  const dev = (r >> 3) & 0x1f;
-  const fn = r & 0x7;
-  return `${hex2(bus)}:${hex2(dev)}.${fn}`;
-}
-
-const hex2 = (v: number): string => v.toString(16).padStart(2, '0');
+/** RID → `03:00.1` (the form lspci and the kernel's dmar messages print); shared with the UI. */
+export { formatRid } from '../../shared/pci';

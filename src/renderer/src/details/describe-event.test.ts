@@ -20,7 +20,7 @@ describe('describeEvent', () => {
 
   it('leaves out absent fields', () => {
     const names = describeEvent(fakeEvent(0)).map((l) => l.name);
-    expect(names).toEqual(['seq', 't', 'kind', 'layer', 'track', 'dev_id']);
+    expect(names).toEqual(['seq', 't', 'kind', 'layer', 'track', 'device']);
   });
 });
 

@@ -3,6 +3,7 @@
  * perm bits and response codes spelled with their uAPI names, errno by name,
  * and the raw uAPI record decoded with the session's kernel-profile layout.
  */
+import { formatRid } from '@shared/pci';
 import type { EventRow } from '@shared/events';
 import { errnoName } from '@shared/errno';
 import { formatNs } from '@shared/time';
@@ -36,7 +37,7 @@ export function describeEvent(e: EventRow): FieldLine[] {
   const add = (name: string, value: string | null): void => {
     if (value !== null) lines.push({ name, value });
   };
-  add('dev_id', e.dev === null ? null : String(e.dev));
+  add('device', e.dev === null ? null : formatRid(e.dev));
   add('pasid', e.pasid === null ? null : hex(e.pasid));
   add('grpid', e.grpid === null ? null : String(e.grpid));
   add('cookie', e.cookie === null ? null : String(e.cookie));

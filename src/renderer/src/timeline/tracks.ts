@@ -5,6 +5,7 @@
  * Order follows the fault's journey: device → IOMMU → kernel → iommufd →
  * policy → checks.
  */
+import { formatRid } from '@shared/pci';
 import { LAYERS, type EventRow, type Layer } from '@shared/events';
 
 interface LayerInfo {
@@ -27,7 +28,7 @@ export interface TrackSpec {
   /** e.g. `device#1`, `iommufd#fault-queue`. */
   readonly key: string;
   readonly layer: Layer;
-  /** iommufd dev_id, or null for the layer's shared track. */
+  /** PCI requester ID of the function, or null for the layer's shared track. */
   readonly dev: number | null;
   readonly title: string;
   readonly subtitle: string;
@@ -44,7 +45,7 @@ export function trackSpecOf(e: Pick<EventRow, 'layer' | 'dev'>): TrackSpec {
     layer: e.layer,
     dev: e.dev,
     title: info.title,
-    subtitle: e.dev === null ? info.sharedTrack : `dev ${e.dev}`,
+    subtitle: e.dev === null ? info.sharedTrack : formatRid(e.dev),
   };
 }
 
