@@ -167,7 +167,12 @@ describe('sessions, trace files, replay and diff', () => {
     expect(JSON.parse(imported.out)).toMatchObject({ sessionId: 3, events, format: 'iopftrace' });
     expect((await iopf('import', join(dir, 's1.chrome'), '--db', db)).out).toMatch(new RegExp(`as session 4: ${events} events`));
 
-    const verify = await iopf('replay', db, '--session', '3', '--verify');
+    // Session 3 was imported: its scenario is code from elsewhere, run only with --trust.
+    const untrusted = await iopf('replay', db, '--session', '3', '--verify');
+    expect(untrusted.code).toBe(EXIT.SCENARIO_ERROR);
+    expect(untrusted.err).toMatch(/imported from .*s1\.iopftrace: its scenario is code that did not come from you.*--trust/);
+    expect((await iopf('show', '3', '--db', db, '--source')).out).toMatch(/export default scenario\(/);
+    const verify = await iopf('replay', db, '--session', '3', '--verify', '--trust');
     expect(verify.code).toBe(EXIT.OK);
     expect(verify.out).toMatch(new RegExp(`^identical: ${events} events`));
 
@@ -183,7 +188,7 @@ describe('sessions, trace files, replay and diff', () => {
     sql.prepare('UPDATE events SET code = 1 WHERE session_id = 3 AND seq = ?').run(writeSeq);
     sql.prepare('DELETE FROM session_index WHERE session_id = 3').run();
     sql.close();
-    const diverged = await iopf('replay', db, '--session', '3', '--verify');
+    const diverged = await iopf('replay', db, '--session', '3', '--verify', '--trust');
     expect(diverged.code).toBe(EXIT.ASSERTION_FAILED);
     expect(diverged.out).toMatch(new RegExp(`diverged at seq ${writeSeq} \\(RESPONSE_WRITE\\): code recorded 1, replayed 0`));
     const flipped = await iopf('diff', db, '1', '3');

@@ -1,6 +1,6 @@
 /** `iopf replay [<db>] --session ID [--verify] [--seed N] [--profile P] [--json]` */
 import { parseArgs } from 'node:util';
-import { verifyReplay } from '../../node/analysis/replay';
+import { assertTrusted, verifyReplay } from '../../node/analysis/replay';
 import { runScenarioSource } from '../../node/scenario-runtime/run-scenario-source';
 import { SessionStore } from '../../node/recorder/session-store';
 import { EXIT, UsageError } from '../exit-codes';
@@ -23,6 +23,8 @@ another --seed or --profile, to compare with \`iopf diff\`).
 Options:
   --session ID             the session to replay (required)
   --verify                 compare instead of recording
+  --trust                  run the scenario of an imported session (its code
+                           did not come from you: read it first)
   --seed N                 re-run with another seed (not with --verify)
   --profile v4|upstream    re-run with another kernel profile (not with --verify)
   --db FILE                the database (or give it as the first argument)
@@ -39,6 +41,7 @@ export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.Proce
     options: {
       session: { type: 'string' },
       verify: { type: 'boolean', default: false },
+      trust: { type: 'boolean', default: false },
       seed: { type: 'string' },
       profile: { type: 'string' },
       db: { type: 'string' },
@@ -61,7 +64,7 @@ export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.Proce
     dbPath,
     async (db) => {
       if (values.verify) {
-        const r = await verifyReplay(db, id);
+        const r = await verifyReplay(db, id, { trusted: values.trust });
         if (values.json) io.out(JSON.stringify(r));
         else {
           if (!r.sourceHashMatches) io.out(`warning: session ${id}'s stored scenario source does not match its recorded SHA-256`);
@@ -77,6 +80,7 @@ export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.Proce
       const s = new SessionStore(db).details(id);
       if (!s) throw new Error(`no session ${id} in ${db.path}`);
       if (!s.scenarioSource.trim()) throw new Error(`session ${id} has no scenario source to replay (imported without one)`);
+      assertTrusted(s, id, { trusted: values.trust });
       const r = await runScenarioSource(s.scenarioSource, `${s.scenarioName || 'scenario'}.${s.scenarioFormat === 'json' ? 'json' : 'ts'}`, {
         db,
         sessionName: `${s.name} (replay of ${id})`,

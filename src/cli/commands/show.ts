@@ -16,6 +16,7 @@ device, per PASID and per response code. Latency is fault queued → response
 written; device latency is page request → PRG response at the device.
 
 Options:
+  --source     print the scenario source the session ran, and nothing else
   --db FILE    read FILE instead of the shared database
   --json       print everything as JSON
   -h, --help   show this help
@@ -35,6 +36,7 @@ export async function showCommand(argv: string[], io: CliIo, env: NodeJS.Process
     allowPositionals: true,
     options: {
       db: { type: 'string' },
+      source: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -49,6 +51,10 @@ export async function showCommand(argv: string[], io: CliIo, env: NodeJS.Process
     const store = new SessionStore(db);
     const s = store.details(id);
     if (!s) throw new Error(`no session ${id} in ${db.path}`);
+    if (values.source) {
+      io.out(s.scenarioSource);
+      return EXIT.OK;
+    }
     const notes = store.notes(id);
     const stats = s.status === 'running' ? null : sessionStats(db, id);
     if (values.json) {

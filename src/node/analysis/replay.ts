@@ -101,9 +101,27 @@ async function rerun(s: { scenarioFormat: string; scenarioSource: string; scenar
   if (!r.ok && r.error && (r.collected?.length ?? 0) === 0) throw new ReplayError(`session ${sessionId}: the scenario failed to run: ${formatScriptError(r.error)}`);
 }
 
-export async function verifyReplay(db: SqlDatabase, sessionId: number): Promise<ReplayVerification> {
+export interface ReplayOptions {
+  /**
+   * The user agreed to run code that came with an imported trace (workspace
+   * trust). Without it, replaying an imported TypeScript scenario is refused.
+   */
+  readonly trusted?: boolean;
+}
+
+/** Refuses to run a scenario's code that did not come from this user unless they agreed. */
+export function assertTrusted(s: { importedFrom: string | null; scenarioFormat: string }, sessionId: number, options: ReplayOptions): void {
+  if (s.importedFrom !== null && s.scenarioFormat === 'ts' && !options.trusted)
+    throw new ReplayError(
+      `session ${sessionId} was imported from ${s.importedFrom}: its scenario is code that did not come from you. ` +
+        'Read it first (iopf show --source), then replay with --trust to run it',
+    );
+}
+
+export async function verifyReplay(db: SqlDatabase, sessionId: number, options: ReplayOptions = {}): Promise<ReplayVerification> {
   const s = new SessionStore(db).details(sessionId);
   if (!s) throw new ReplayError(`no session ${sessionId}`);
+  assertTrusted(s, sessionId, options);
   if (s.status === 'running') throw new ReplayError(`session ${sessionId} is still recording`);
   if (!s.scenarioSource.trim()) throw new ReplayError(`session ${sessionId} has no scenario source to replay (imported without one)`);
   const recorded = iterateEvents(db, sessionId);
