@@ -12,56 +12,63 @@ import { runRecordedRun } from './recorded-run';
 import { buildBigSession } from './big-session';
 import { measureExport, measureReads } from './analysis';
 
-const dir = mkdtempSync(join(tmpdir(), 'iopf-bench-'));
-try {
-  const rows = Number(process.env.BENCH_ROWS ?? 200_000);
-  console.log(`IOPF Workbench bench (node ${process.version}, ${rows} rows per SQLite figure)\n`);
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'iopf-bench-'));
+  try {
+    const rows = Number(process.env.BENCH_ROWS ?? 200_000);
+    console.log(`IOPF Workbench bench (node ${process.version}, ${rows} rows per SQLite figure)\n`);
 
-  const raw = runRawInsert(join(dir, 'raw.db'), rows);
-  console.log(`raw better-sqlite3 insert of trace rows: ${fmt(raw.rowsPerSec)} rows/s (${raw.ms.toFixed(0)} ms, batches of 10k, WAL, no secondary index)`);
+    const raw = runRawInsert(join(dir, 'raw.db'), rows);
+    console.log(`raw better-sqlite3 insert of trace rows: ${fmt(raw.rowsPerSec)} rows/s (${raw.ms.toFixed(0)} ms, batches of 10k, WAL, no secondary index)`);
 
-  const engine = runEngineRoundTrips(20_000);
-  console.log(
-    `core fault round trips (in-memory sink): ${fmt(engine.roundTripsPerSec)} round trips/s, ${engine.events} events in the same run (${fmt(engine.eventsPerSec)} events/s; goal ≥ 500k round trips/s)`,
-  );
-
-  const recorded = runRecordedRun(join(dir, 'rec.db'), 20_000);
-  const rawMsForSameRows = (recorded.events / raw.rowsPerSec) * 1000;
-  console.log(
-    `recorded run: ${recorded.events} events in ${recorded.ms.toFixed(0)} ms = ${(recorded.ms / rawMsForSameRows).toFixed(2)}× the raw insert time of the same number of rows (goal ≤ 1.3)`,
-  );
-  // The engine alone ran the same workload above; what the recorder adds on top of it:
-  const engineMs = (engine.events / engine.eventsPerSec) * 1000;
-  console.log(
-    `  of which the engine: ${engineMs.toFixed(0)} ms; the recorder (sink + SQLite): ${(recorded.ms - engineMs).toFixed(0)} ms = ${((recorded.ms - engineMs) / rawMsForSameRows).toFixed(2)}× the raw insert time`,
-  );
-  const multi = runRawMultiRowInsert(join(dir, 'raw-multi.db'), rows);
-  console.log(`  raw insert with 32-row statements (the sink's method): ${fmt(multi.rowsPerSec)} rows/s = ${(raw.ms / multi.ms).toFixed(2)}× the one-row rate`);
-
-  const bigEvents = Number(process.env.BENCH_BIG_EVENTS ?? 1_000_000);
-  const bigPath = join(dir, 'big.db');
-  const big = buildBigSession(bigPath, bigEvents);
-  console.log(
-    `\n${fmt(big.events)}-event session: recorded in ${big.recordMs.toFixed(0)} ms; derived tables (faults, slices, LOD, checkpoints) built at stop in ${big.indexMs.toFixed(0)} ms`,
-  );
-  const reads = measureReads(big);
-  console.log(`  window query, whole session at 1500 px (LOD): ${reads.windowFullMs.toFixed(1)} ms (goal < 20 ms)`);
-  console.log(`  window query, 100k events at 1500 px (LOD): ${reads.windowZoomMs.toFixed(1)} ms (goal < 20 ms)`);
-  console.log(`  window query, 10k events at 1500 px (from the events): ${reads.window10kMs.toFixed(1)} ms (goal < 20 ms)`);
-  console.log(`  seek (fault-path state at a seq): ${reads.seekMs.toFixed(1)} ms (goal < 50 ms)`);
-  console.log(`  statistics (latency percentiles per device, PASID, code): ${reads.statsMs.toFixed(1)} ms (goal < 200 ms)`);
-  console.log(`  lifecycle of one fault: ${reads.lifecycleMs.toFixed(1)} ms`);
-  big.db.close();
-  for (const format of ['pftrace', 'chrome', 'iopftrace']) {
-    const x = measureExport(bigPath, big.sessionId, format, dir);
+    const engine = await runEngineRoundTrips(20_000);
     console.log(
-      `  export ${format}: ${x.ms.toFixed(0)} ms, ${(x.bytes / 2 ** 20).toFixed(0)} MiB, peak RSS ${(x.peakRssBytes / 2 ** 20).toFixed(0)} MiB (goal < 3000 ms, < 300 MB)`,
+      `core fault round trips (in-memory sink): ${fmt(engine.roundTripsPerSec)} round trips/s, ${engine.events} events in the same run (${fmt(engine.eventsPerSec)} events/s; goal ≥ 500k round trips/s)`,
     );
+
+    const recorded = await runRecordedRun(join(dir, 'rec.db'), 20_000);
+    const rawMsForSameRows = (recorded.events / raw.rowsPerSec) * 1000;
+    console.log(
+      `recorded run: ${recorded.events} events in ${recorded.ms.toFixed(0)} ms = ${(recorded.ms / rawMsForSameRows).toFixed(2)}× the raw insert time of the same number of rows (goal ≤ 1.3)`,
+    );
+    // The engine alone ran the same workload above; what the recorder adds on top of it:
+    const engineMs = (engine.events / engine.eventsPerSec) * 1000;
+    console.log(
+      `  of which the engine: ${engineMs.toFixed(0)} ms; the recorder (sink + SQLite): ${(recorded.ms - engineMs).toFixed(0)} ms = ${((recorded.ms - engineMs) / rawMsForSameRows).toFixed(2)}× the raw insert time`,
+    );
+    const multi = runRawMultiRowInsert(join(dir, 'raw-multi.db'), rows);
+    console.log(`  raw insert with 32-row statements (the sink's method): ${fmt(multi.rowsPerSec)} rows/s = ${(raw.ms / multi.ms).toFixed(2)}× the one-row rate`);
+
+    const bigEvents = Number(process.env.BENCH_BIG_EVENTS ?? 1_000_000);
+    const bigPath = join(dir, 'big.db');
+    const big = await buildBigSession(bigPath, bigEvents);
+    console.log(
+      `\n${fmt(big.events)}-event session: recorded in ${big.recordMs.toFixed(0)} ms; derived tables (faults, slices, LOD, checkpoints) built at stop in ${big.indexMs.toFixed(0)} ms`,
+    );
+    const reads = measureReads(big);
+    console.log(`  window query, whole session at 1500 px (LOD): ${reads.windowFullMs.toFixed(1)} ms (goal < 20 ms)`);
+    console.log(`  window query, 100k events at 1500 px (LOD): ${reads.windowZoomMs.toFixed(1)} ms (goal < 20 ms)`);
+    console.log(`  window query, 10k events at 1500 px (from the events): ${reads.window10kMs.toFixed(1)} ms (goal < 20 ms)`);
+    console.log(`  seek (fault-path state at a seq): ${reads.seekMs.toFixed(1)} ms (goal < 50 ms)`);
+    console.log(`  statistics (latency percentiles per device, PASID, code): ${reads.statsMs.toFixed(1)} ms (goal < 200 ms)`);
+    console.log(`  lifecycle of one fault: ${reads.lifecycleMs.toFixed(1)} ms`);
+    big.db.close();
+    for (const format of ['pftrace', 'chrome', 'iopftrace']) {
+      const x = measureExport(bigPath, big.sessionId, format, dir);
+      console.log(
+        `  export ${format}: ${x.ms.toFixed(0)} ms, ${(x.bytes / 2 ** 20).toFixed(0)} MiB, peak RSS ${(x.peakRssBytes / 2 ** 20).toFixed(0)} MiB (goal < 3000 ms, < 300 MB)`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
 
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -44,6 +44,17 @@ function caught(fn: () => unknown): RecorderError {
   throw new Error('expected a RecorderError');
 }
 
+/** The RecorderError a promise rejects with. */
+async function rejected(p: Promise<unknown>): Promise<RecorderError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(RecorderError);
+    return e as RecorderError;
+  }
+  throw new Error('expected a RecorderError');
+}
+
 function reopenAndCheck(path: string): ReturnType<typeof prepareRecorderDb> {
   const db = track(prepareRecorderDb(openBetterSqlite(path)));
   expect(db.prepare('PRAGMA integrity_check').get()?.integrity_check).toBe('ok');
@@ -51,12 +62,12 @@ function reopenAndCheck(path: string): ReturnType<typeof prepareRecorderDb> {
 }
 
 describe('a full disk', () => {
-  it('stops the run with a message naming the file and the cause, keeps the committed batches and leaves the session aborted', () => {
+  it('stops the run with a message naming the file and the cause, keeps the committed batches and leaves the session aborted', async () => {
     const { db, path } = freshDb();
-    const first = recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
+    const first = await recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
     const pages = Number(db.prepare('PRAGMA page_count').get()?.page_count);
     db.exec(`PRAGMA max_page_count = ${pages + 60}`);
-    const e = caught(() => recordRun(db, manyFaultsSource({ accesses: 400 }), 'many.json', { appVersion: 't', batchSize: 50 }));
+    const e = await rejected(recordRun(db, manyFaultsSource({ accesses: 400 }), 'many.json', { appVersion: 't', batchSize: 50 }));
     expect(e.failure).toBe('full');
     expect(e.message).toContain(path);
     expect(e.message).toMatch(/disk is full/);
@@ -76,7 +87,7 @@ describe('a full disk', () => {
 });
 
 describe('a locked database', () => {
-  it('gives a clear error when another connection holds the write lock, and keeps what was committed', () => {
+  it('gives a clear error when another connection holds the write lock, and keeps what was committed', async () => {
     const { db, path } = freshDb({ busyTimeoutMs: 50 });
     const store = new SessionStore(db);
     const id = newSession(store);
@@ -98,7 +109,7 @@ describe('a locked database', () => {
       // Later emits keep failing with the same error instead of writing half a stream.
       expect(() => sink.emit(event(250))).toThrow(e);
       // Creating a session fails the same way.
-      const e2 = caught(() => recordRun(db, happySource, 'happy-path.json', { appVersion: 't' }));
+      const e2 = await rejected(recordRun(db, happySource, 'happy-path.json', { appVersion: 't' }));
       expect(e2.failure).toBe('locked');
       expect(e2.message).toMatch(/creating session "happy-path" failed/);
     } finally {
@@ -111,13 +122,13 @@ describe('a locked database', () => {
 });
 
 describe('a read-only database', () => {
-  it('opened read-only: reading works, recording fails naming the file, nothing changes', () => {
+  it('opened read-only: reading works, recording fails naming the file, nothing changes', async () => {
     const { db, path } = freshDb();
-    const first = recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
+    const first = await recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
     db.close();
     const ro = track(prepareRecorderDb(openBetterSqlite(path, { readonly: true })));
     expect(new SessionStore(ro).list()).toHaveLength(1);
-    const e = caught(() => recordRun(ro, happySource, 'happy-path.json', { appVersion: 't' }));
+    const e = await rejected(recordRun(ro, happySource, 'happy-path.json', { appVersion: 't' }));
     expect(e.failure).toBe('readonly');
     expect(e.message).toContain(path);
     expect(e.message).toMatch(/read-only/);
@@ -126,15 +137,15 @@ describe('a read-only database', () => {
     expect(new SessionStore(again).list().map((s) => [s.id, s.status])).toEqual([[first.sessionId, 'complete']]);
   });
 
-  it.skipIf(process.getuid?.() === 0)('a file without write permission: the same clear error', () => {
+  it.skipIf(process.getuid?.() === 0)('a file without write permission: the same clear error', async () => {
     const { db, path, dir } = freshDb();
-    recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
+    await recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     db.close();
     chmodSync(path, 0o444);
     try {
       const again = track(prepareRecorderDb(openBetterSqlite(path)));
-      const e = caught(() => recordRun(again, happySource, 'happy-path.json', { appVersion: 't' }));
+      const e = await rejected(recordRun(again, happySource, 'happy-path.json', { appVersion: 't' }));
       expect(e.failure).toBe('readonly');
       expect(e.message).toContain(path);
     } finally {

@@ -92,9 +92,9 @@ describe('recorder schema', () => {
 });
 
 describe('recordRun', () => {
-  it('stores the fault, its cookie and the response as rows, and completes the session', () => {
+  it('stores the fault, its cookie and the response as rows, and completes the session', async () => {
     const { db } = freshDb();
-    const { sessionId, summary } = recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
+    const { sessionId, summary } = await recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
     const store = new SessionStore(db);
     const s = store.get(sessionId)!;
     expect(s).toMatchObject({ status: 'complete', eventCount: summary.eventCount, seed: 1, kernelProfile: 'upstream', vendor: 'vtd' });
@@ -105,8 +105,13 @@ describe('recordRun', () => {
       [1, '0xdeadb000', 80],
       [1, '0xdeadc000', 80],
     ]);
-    // The 40-byte record as the kernel copied it: flags PASID_VALID|NEEDS_PASID, dev_id 2, cookie 1 at offset 36.
-    const fields = ['05000000', '02000000', '01000000', '00000000', '03000000', '00000000', '00b0adde00000000', '00000000', '01000000'];
+    // The dev_id iommufd handed out when the device was bound (struct vfio_device_bind_iommufd.out_devid at offset 12).
+    const bind = rows.find((r) => r.kind === 'IOCTL' && r.note?.includes('VFIO_DEVICE_BIND_IOMMUFD'))!;
+    expect(bind.raw).toHaveLength(32);
+    const devId = bind.raw!.slice(24, 32);
+    expect(devId).not.toBe('00000000');
+    // The 40-byte record as the kernel copied it: flags PASID_VALID|NEEDS_PASID, that dev_id, cookie 1 at offset 36.
+    const fields = ['05000000', devId, '01000000', '00000000', '03000000', '00000000', '00b0adde00000000', '00000000', '01000000'];
     //               flags       dev_id      pasid       grpid       perm        __reserved  addr                length      cookie
     expect(reads[0]!.raw).toBe(fields.join(''));
     const write = rows.find((r) => r.kind === 'RESPONSE_WRITE')!;
@@ -114,9 +119,9 @@ describe('recordRun', () => {
     expect(rows.find((r) => r.kind === 'PAGE_RESPONSE')).toMatchObject({ code: 0, grpid: 0, pasid: 1 });
   });
 
-  it('pages through events with a window and a `more` flag', () => {
+  it('pages through events with a window and a `more` flag', async () => {
     const { db } = freshDb();
-    const { sessionId, summary } = recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
+    const { sessionId, summary } = await recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
     const store = new SessionStore(db);
     const first = store.window({ sessionId, fromSeq: 0, limit: 5 });
     expect(first.events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);
@@ -136,10 +141,10 @@ describe('recordRun', () => {
     expect(store.window({ sessionId: id, fromSeq: 0, limit: 1 }).events[0]!.addr).toBe('0xfffffffffffff000');
   });
 
-  it('rejects a malformed scenario with a message naming the file and records nothing', () => {
+  it('rejects a malformed scenario with a message naming the file and records nothing', async () => {
     const { db } = freshDb();
-    expect(() => recordRun(db, '{"name": "x",', 'bad.json', { appVersion: 't' })).toThrow(ScenarioError);
-    expect(() => recordRun(db, '{"name": "x",', 'bad.json', { appVersion: 't' })).toThrow(/bad.json: not valid JSON/);
+    await expect(recordRun(db, '{"name": "x",', 'bad.json', { appVersion: 't' })).rejects.toThrow(ScenarioError);
+    await expect(recordRun(db, '{"name": "x",', 'bad.json', { appVersion: 't' })).rejects.toThrow(/bad.json: not valid JSON/);
     expect(new SessionStore(db).list()).toEqual([]);
   });
 });

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { listFaults } from '../analysis/faults';
+import { PathStateMachine } from '../analysis/path-state';
+import { iterateEvents } from '../recorder/event-rows';
 import { recordRun } from '../recorder/record-run';
 import { freshDb, happySource, manyFaultsSource, useTempDatabases } from '../recorder/testing/fixtures';
 import { MemoryByteSink } from './byte-sink';
@@ -12,8 +15,28 @@ import { exportSessionToFile, writeSession } from './trace-files';
 
 useTempDatabases();
 
-function record(db: SqlDatabase, source = happySource): number {
-  return recordRun(db, source, 'test.json', { appVersion: 't' }).sessionId;
+async function record(db: SqlDatabase, source = happySource): Promise<number> {
+  return (await recordRun(db, source, 'test.json', { appVersion: 't' })).sessionId;
+}
+
+/**
+ * What a counter track must show: the value after the last event of each
+ * timestamp, from the timestamp of the first event that samples it, written
+ * only when it changes (the rule in trace-model.ts), computed here from the
+ * path state machine over the recorded events.
+ */
+function expectedCounter(events: readonly EventRow[], samples: (e: EventRow) => boolean, value: (m: PathStateMachine) => number): number[] {
+  const m = new PathStateMachine();
+  const out: number[] = [];
+  let started = false;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    m.apply(e);
+    started ||= samples(e);
+    const lastAtT = i + 1 === events.length || events[i + 1]!.t !== e.t;
+    if (started && lastAtT && out.at(-1) !== value(m)) out.push(value(m));
+  }
+  return out;
 }
 
 interface DecodedEvent {
@@ -69,9 +92,9 @@ function decodePftrace(bytes: Uint8Array) {
 }
 
 describe('Perfetto .pftrace export', () => {
-  it('is a stream of TracePackets on one sequence whose first packet clears incremental state', () => {
+  it('is a stream of TracePackets on one sequence whose first packet clears incremental state', async () => {
     const { db } = freshDb();
-    const id = record(db);
+    const id = await record(db);
     const out = new MemoryByteSink();
     writeSession(db, id, 'pftrace', out);
     const { packets } = decodePftrace(out.bytes());
@@ -80,16 +103,20 @@ describe('Perfetto .pftrace export', () => {
     expect(packets.slice(1).every((p) => !p.has(PF.TracePacket.sequenceFlags))).toBe(true);
   });
 
-  it('has device/PASID, fault-queue and policy tracks, PRG/queued/cookie slices, a flow and correlation id per fault, and counters', () => {
+  it('has device/PASID, fault-queue and policy tracks, PRG/queued/cookie slices, a flow and correlation id per fault, and counters', async () => {
     const { db } = freshDb();
-    const id = record(db);
+    const id = await record(db);
+    const [f, ...others] = listFaults(db, id);
+    expect(others).toEqual([]);
+    const recorded = [...iterateEvents(db, id)];
+    const device = `device ${f!.dev}`;
     const out = new MemoryByteSink();
     const r = writeSession(db, id, 'pftrace', out);
     const { tracks, events } = decodePftrace(out.bytes());
     const names = [...tracks.values()].map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['device 2', 'PASID 1', 'iommufd fault queue', 'queued groups', 'policy (user space)', 'cookies held', 'IOMMU 0 (PRQ, page responses)', 'io-pgfault (kernel)', 'checks']));
+    expect(names).toEqual(expect.arrayContaining([device, 'PASID 1', 'iommufd fault queue', 'queued groups', 'policy (user space)', 'cookies held', 'IOMMU 0 (PRQ, page responses)', 'io-pgfault (kernel)', 'checks']));
     const byName = (n: string) => [...tracks.entries()].find(([, t]) => t.name === n)![0];
-    expect(tracks.get(byName('PASID 1'))!.parent).toBe(byName('device 2'));
+    expect(tracks.get(byName('PASID 1'))!.parent).toBe(byName(device));
     // Every recorded event appears once, as an instant or as the begin of its slice, carrying its seq.
     const carriers = events.filter((e) => e.type === TYPE_INSTANT || e.type === TYPE_SLICE_BEGIN);
     expect(carriers.map((e) => num(e.args.get('seq')!, PF.DebugAnnotation.uintValue))).toEqual(Array.from({ length: r.events }, (_, i) => i));
@@ -112,26 +139,39 @@ describe('Perfetto .pftrace export', () => {
       }
     }
     expect(open.size).toBe(0);
-    expect(slices).toEqual([
-      { name: 'PRG 0', track: 'PASID 1', begin: 1500, end: 9454 },
-      { name: 'queued dev 2 PASID 1 PRG 0', track: 'queued groups', begin: 3700, end: 4700 },
-      { name: 'cookie 1', track: 'cookies held', begin: 4700, end: 9254 },
-    ].sort((a, b) => a.end - b.end));
+    // PRG: first PR_SEND → PRG_RESP_RECV; queued: FAULT_QUEUED → first FAULT_READ; cookie: that read → the response.
+    const queuedName = `queued dev ${f!.dev} PASID 1 PRG 0`;
+    expect(slices).toEqual(
+      [
+        { name: 'PRG 0', track: 'PASID 1', begin: f!.prT, end: f!.prgRespT },
+        { name: queuedName, track: 'queued groups', begin: f!.queuedT, end: f!.readT },
+        { name: 'cookie 1', track: 'cookies held', begin: f!.readT, end: f!.responseT },
+      ].sort((a, b) => a.end! - b.end!),
+    );
 
     // One flow (id = fault 1): page request → queued → cookie → page response → PRG response, where it ends.
     const flowSteps = events.filter((e) => e.flows.includes(1) || e.terminating.includes(1));
     expect(flowSteps.map((e) => [e.name, e.t, e.terminating.length > 0])).toEqual([
-      ['PRG 0', 1500, false],
-      ['queued dev 2 PASID 1 PRG 0', 3700, false],
-      ['cookie 1', 4700, false],
-      ['PAGE_RESPONSE', 9254, false],
-      ['PRG_RESP_RECV', 9454, true],
+      ['PRG 0', f!.prT, false],
+      [queuedName, f!.queuedT, false],
+      ['cookie 1', f!.readT, false],
+      ['PAGE_RESPONSE', f!.pageRespT, false],
+      ['PRG_RESP_RECV', f!.prgRespT, true],
     ]);
     // Correlation id = the fault on all its events; none on events outside it.
-    expect(events.filter((e) => e.correlation === 1).map((e) => e.name)).toEqual(
-      expect.arrayContaining(['PRG 0', 'PR_SEND', 'PRQ_ENQ', 'IOPF_GROUP', 'cookie 1', 'FAULT_READ', 'POLICY_MAP', 'RESPONSE_WRITE', 'PRG_RESP_RECV']),
+    const correlated = events.filter((e) => e.correlation === 1);
+    expect(correlated.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['PRG 0', 'PR_SEND', 'PRQ_ENQ', 'IOPF_GROUP', queuedName, 'cookie 1', 'FAULT_READ', 'RESPONSE_WRITE', 'PAGE_RESPONSE', 'PRG_RESP_RECV']),
     );
+    // …and only on events of its PRG or its cookie.
+    const seqOf = (e: DecodedEvent) => num(e.args.get('seq')!, PF.DebugAnnotation.uintValue)!;
+    for (const e of correlated) {
+      const row = recorded[seqOf(e)]!;
+      expect(row.seq >= f!.firstSeq && row.seq <= f!.lastSeq).toBe(true);
+      expect((row.dev === f!.dev && row.grpid === f!.grpid) || row.cookie === f!.cookie).toBe(true);
+    }
     expect(events.find((e) => e.name === 'DMA_ISSUE')!.correlation).toBeUndefined();
+    expect(events.filter((e) => e.name === 'ASSERT_PASS').every((e) => e.correlation === undefined)).toBe(true);
     // The 40-byte record rides along as a debug annotation; the IOVA as a pointer.
     const read = events.find((e) => e.name === 'FAULT_READ')!;
     expect(str(read.args.get('raw')!, PF.DebugAnnotation.stringValue)).toHaveLength(80);
@@ -139,18 +179,30 @@ describe('Perfetto .pftrace export', () => {
     expect(num(begin.args.get('addr')!, PF.DebugAnnotation.pointerValue)).toBe(0xdeadb000);
     expect(begin.categories).toEqual(['iopf', 'device']);
 
-    // Counters, one sample per timestamp: deliver list 0 → 1 → 0, cookies 0 → 1 → 0, PRQ 2 → 0, device PRGs 1 → 0.
+    // Counters, one sample per timestamp (the value after its last event), as the path state says.
     const counter = (n: string) => events.filter((e) => e.type === TYPE_COUNTER && e.track === byName(n)).map((e) => e.counter);
-    for (const n of ['groups on the deliver list', 'outstanding groups (cookies held)', 'PRQ occupancy', 'device 2 outstanding PRGs']) expect(tracks.get(byName(n))!.counter).toBe(true);
-    expect(counter('groups on the deliver list')).toEqual([0, 1, 0]);
-    expect(counter('outstanding groups (cookies held)')).toEqual([0, 1, 0]);
-    expect(counter('PRQ occupancy')).toEqual([2, 0]);
-    expect(counter('device 2 outstanding PRGs')).toEqual([1, 0]);
+    const prgs = `${device} outstanding PRGs`;
+    for (const n of ['groups on the deliver list', 'outstanding groups (cookies held)', 'PRQ occupancy', prgs]) expect(tracks.get(byName(n))!.counter).toBe(true);
+    const deliver = expectedCounter(recorded, () => true, (m) => m.queuedGroups);
+    const cookies = expectedCounter(recorded, () => true, (m) => m.outstandingCookies);
+    const prq = expectedCounter(recorded, (e) => e.layer === 'iommu' || e.layer === 'kernel', (m) => m.prqOccupancy(0));
+    const devicePrgs = expectedCounter(recorded, (e) => e.dev === f!.dev && (e.kind === 'PR_SEND' || e.kind === 'PRG_RESP_RECV'), (m) => m.outstandingPrgs(f!.dev));
+    expect(counter('groups on the deliver list')).toEqual(deliver);
+    expect(counter('outstanding groups (cookies held)')).toEqual(cookies);
+    expect(counter('PRQ occupancy')).toEqual(prq);
+    expect(counter(prgs)).toEqual(devicePrgs);
+    // The happy path's shape: one group queued then read, one cookie held then answered,
+    // both pages in the PRQ at once then drained, one PRG outstanding then answered.
+    expect(deliver).toEqual(f!.queuedT! < f!.readT! ? [0, 1, 0] : [0]);
+    expect(cookies).toEqual([0, 1, 0]);
+    expect(Math.max(...prq)).toBe(2);
+    expect(prq.at(-1)).toBe(0);
+    expect(devicePrgs).toEqual([1, 0]);
   });
 
-  it('gives concurrent faults their own lanes and a flow each', () => {
+  it('gives concurrent faults their own lanes and a flow each', async () => {
     const { db } = freshDb();
-    const id = record(db, manyFaultsSource({ accesses: 30 }));
+    const id = await record(db, manyFaultsSource({ accesses: 30 }));
     const out = new MemoryByteSink();
     writeSession(db, id, 'pftrace', out);
     const { tracks, events } = decodePftrace(out.bytes());
@@ -164,9 +216,9 @@ describe('Perfetto .pftrace export', () => {
 });
 
 describe('Chrome JSON export', () => {
-  it('loads as a JSON array with every event, µs timestamps exact to the ns, slices, flows and counters', () => {
+  it('loads as a JSON array with every event, µs timestamps exact to the ns, slices, flows and counters', async () => {
     const { db, dir } = freshDb();
-    const id = record(db, manyFaultsSource({ accesses: 12 }));
+    const id = await record(db, manyFaultsSource({ accesses: 12 }));
     const file = join(dir, 'out.json');
     const r = exportSessionToFile(db, id, 'chrome', file);
     expect(existsSync(`${file}.partial`)).toBe(false);
@@ -205,9 +257,9 @@ describe('Chrome JSON export', () => {
 });
 
 describe('exporting', () => {
-  it('refuses a session that is still recording and leaves no file behind', () => {
+  it('refuses a session that is still recording and leaves no file behind', async () => {
     const { db, dir } = freshDb();
-    const id = record(db);
+    const id = await record(db);
     db.prepare(`UPDATE sessions SET status = 'running' WHERE id = ?`).run(id);
     const file = join(dir, 'x.pftrace');
     expect(() => exportSessionToFile(db, id, 'pftrace', file)).toThrow(/still recording/);
