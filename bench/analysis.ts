@@ -32,6 +32,8 @@ export interface ReadFigures {
 
 export function measureReads(s: BigSession): ReadFigures {
   const { db, sessionId, events } = s;
+  // The fault under way at a seq (probes can land on syscall events that belong to no fault).
+  const faultAt = (seq: number): number => Number(db.prepare('SELECT id FROM faults WHERE session_id = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1').get(sessionId, seq)?.id ?? 1);
   const seqAt = (i: number): number => Math.floor(((i + 3) * 0.137 % 1) * (events - 20_000));
   return {
     // The whole session at 1500 px.
@@ -42,7 +44,7 @@ export function measureReads(s: BigSession): ReadFigures {
     window10kMs: medianMs(7, (i) => timelineWindow(db, { sessionId, by: 'seq', from: seqAt(i), to: seqAt(i) + 10_000, buckets: 1500 })),
     seekMs: medianMs(7, (i) => stateAtSeq(db, sessionId, seqAt(i) + 4000)),
     statsMs: medianMs(5, () => sessionStats(db, sessionId)),
-    lifecycleMs: medianMs(7, (i) => faultLifecycle(db, sessionId, { seq: seqAt(i) })),
+    lifecycleMs: medianMs(7, (i) => faultLifecycle(db, sessionId, { faultId: faultAt(seqAt(i)) })),
   };
 }
 

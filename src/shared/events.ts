@@ -115,7 +115,10 @@ export interface TraceEvent {
   readonly t: Ns;
   readonly kind: EventKind;
   readonly layer: Layer;
-  /** iommufd `dev_id` of the device the event concerns. */
+  /**
+   * PCI requester ID (bus << 8 | devfn) of the function the event concerns,
+   * the same in every layer; the iommufd `dev_id` travels in the uAPI records.
+   */
   readonly dev: number | null;
   readonly pasid: number | null;
   /** PRI Page Request Group index (9 bits on the wire). */

@@ -6,6 +6,7 @@
  * response-code flips, faults only in B (added) or only in A (missing), and
  * latency deltas (FAULT_QUEUED → response, B − A) of the faults both answered.
  */
+import { formatRid } from '../../shared/pci';
 import { spellResponseCode } from '../../shared/uapi/iommufd';
 import type { SqlDatabase } from '../db/sql-database';
 import { listFaults, type FaultRow } from './faults';
@@ -80,7 +81,7 @@ export const identityKey = (i: Omit<FaultIdentity, 'occurrence'>): string => `${
 
 export function describeIdentity(i: FaultIdentity): string {
   const pasid = i.pasid === null ? 'no PASID' : `PASID ${i.pasid}`;
-  return `dev ${i.dev} ${pasid} PRG ${i.grpid} ${i.addr ?? '?'} perm ${i.perm ?? '?'}${i.occurrence ? ` (#${i.occurrence + 1})` : ''}`;
+  return `dev ${i.dev === null ? '?' : formatRid(i.dev)} ${pasid} PRG ${i.grpid} ${i.addr ?? '?'} perm ${i.perm ?? '?'}${i.occurrence ? ` (#${i.occurrence + 1})` : ''}`;
 }
 
 export const codeName = (c: number | null): string => (c === null ? 'none' : spellResponseCode(c));

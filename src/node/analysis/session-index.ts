@@ -6,6 +6,7 @@
  * events table needs no secondary index; a session that never stopped cleanly
  * (or came from an older schema) is indexed on first use by `ensureIndexed`.
  */
+import { formatRid } from '../../shared/pci';
 import type { SqlDatabase } from '../db/sql-database';
 import { BulkInserter } from '../recorder/bulk-insert';
 import { iterateEvents } from '../recorder/event-rows';
@@ -195,8 +196,8 @@ function collectObjects(tracks: readonly TrackInfo[], faultsByDev: Map<number, n
   };
   for (const t of tracks) {
     if (t.dev !== null) {
-      touch('device', String(t.dev), `device ${t.dev}`, t);
-      if (t.pasid !== null) touch('address-space', `${t.dev}/${t.pasid}`, `device ${t.dev} PASID ${t.pasid}`, t);
+      touch('device', String(t.dev), `device ${formatRid(t.dev)}`, t);
+      if (t.pasid !== null) touch('address-space', `${t.dev}/${t.pasid}`, `device ${formatRid(t.dev)} PASID ${t.pasid}`, t);
     }
     if (t.layer === 'iommu') touch('iommu', '0', 'IOMMU 0 page request queue', t);
     else if (t.layer === 'iommufd') touch('fault-queue', '0', 'iommufd fault queue', t);

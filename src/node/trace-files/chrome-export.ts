@@ -18,6 +18,7 @@
  *
  * `ts` and `dur` are µs with the ns as three exact decimals.
  */
+import { formatRid } from '../../shared/pci';
 import type { EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { iterateEvents } from '../recorder/event-rows';
@@ -99,7 +100,7 @@ class ChromeWriter implements TraceModelVisitor {
     const pid = pidOf(def);
     if (!this.named.has(pid)) {
       this.named.add(pid);
-      const processName = def.group === 'device' ? `device ${def.dev ?? '?'}` : def.parent === null ? def.name : def.group;
+      const processName = def.group === 'device' ? `device ${def.dev === null || def.dev === undefined ? '?' : formatRid(def.dev)}` : def.parent === null ? def.name : def.group;
       this.next().lit('{"ph":"M","name":"process_name","pid":').int(pid).lit(',"tid":0,"args":{"name":').json(processName).lit('}}');
     }
     if (def.kind !== 'counter')

@@ -1,3 +1,4 @@
+import { formatRid } from '../../shared/pci';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,7 +110,7 @@ describe('Perfetto .pftrace export', () => {
     const [f, ...others] = listFaults(db, id);
     expect(others).toEqual([]);
     const recorded = [...iterateEvents(db, id)];
-    const device = `device ${f!.dev}`;
+    const device = `device ${formatRid(f!.dev)}`;
     const out = new MemoryByteSink();
     const r = writeSession(db, id, 'pftrace', out);
     const { tracks, events } = decodePftrace(out.bytes());
@@ -140,7 +141,7 @@ describe('Perfetto .pftrace export', () => {
     }
     expect(open.size).toBe(0);
     // PRG: first PR_SEND → PRG_RESP_RECV; queued: FAULT_QUEUED → first FAULT_READ; cookie: that read → the response.
-    const queuedName = `queued dev ${f!.dev} PASID 1 PRG 0`;
+    const queuedName = `queued ${formatRid(f!.dev)} PASID 1 PRG 0`;
     expect(slices).toEqual(
       [
         { name: 'PRG 0', track: 'PASID 1', begin: f!.prT, end: f!.prgRespT },

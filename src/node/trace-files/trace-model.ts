@@ -19,6 +19,7 @@
  * list length, outstanding cookies, PRQ occupancy, outstanding PRGs per device,
  * one sample per counter and timestamp (the value after the last event at it).
  */
+import { formatRid } from '../../shared/pci';
 import type { EventRow } from '../../shared/events';
 import { FaultAssembler, type Fault } from '../analysis/fault-assembler';
 import { PathStateMachine } from '../analysis/path-state';
@@ -98,7 +99,7 @@ export class TraceModel {
   private groupTrack(group: TrackGroup, dev: number | null): TrackDef {
     if (group === 'device') {
       let t = this.deviceTracks.get(dev);
-      if (!t) this.deviceTracks.set(dev, (t = this.def(dev === null ? 'device (unknown)' : `device ${dev}`, null, group, dev, 'events')));
+      if (!t) this.deviceTracks.set(dev, (t = this.def(dev === null ? 'device (unknown)' : `device ${formatRid(dev)}`, null, group, dev, 'events')));
       return t;
     }
     let t = this.groups.get(group);
@@ -203,7 +204,7 @@ export class TraceModel {
       case 'FAULT_QUEUED':
         if (f.queuedSeq === e.seq && !ft.fqLane) {
           ft.fqLane = this.takeLane('fault-queue', this.groupTrack('fault-queue', null), 'queued groups');
-          this.v.sliceBegin(ft.fqLane.track, e, `queued dev ${f.dev} PASID ${f.pasid ?? '-'} PRG ${f.grpid}`, f.id, this.flow(ft));
+          this.v.sliceBegin(ft.fqLane.track, e, `queued ${f.dev === null ? 'device ?' : formatRid(f.dev)} PASID ${f.pasid ?? '-'} PRG ${f.grpid}`, f.id, this.flow(ft));
           return;
         }
         break;
@@ -268,7 +269,7 @@ export class TraceModel {
     this.setCounter('cookies', 'outstanding groups (cookies held)', this.groupTrack('policy', null), e.t, s.outstandingCookies);
     if (e.layer === 'iommu' || e.layer === 'kernel') this.setCounter('prq', 'PRQ occupancy', this.groupTrack('iommu', null), e.t, s.prqOccupancy(0));
     if (e.dev !== null && (e.kind === 'PR_SEND' || e.kind === 'PRG_RESP_RECV'))
-      this.setCounter(e.dev, `device ${e.dev} outstanding PRGs`, this.groupTrack('device', e.dev), e.t, s.outstandingPrgs(e.dev));
+      this.setCounter(e.dev, `device ${e.dev === null ? '?' : formatRid(e.dev)} outstanding PRGs`, this.groupTrack('device', e.dev), e.t, s.outstandingPrgs(e.dev));
   }
 
   /** Ends the walk (open faults stay open: their slices have no end). */

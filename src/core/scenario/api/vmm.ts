@@ -25,12 +25,22 @@ export function must<T extends SyscallResult>(result: T, what = 'call'): T {
  * nested HWPT: the fix-up a policy does before answering SUCCESS.
  */
 export function guestMap(iommufd: number, hwptId: number, iova: bigint | number, length: bigint | number, perm: string | number = 'rw'): boolean {
+  return mapFor(iommufd, hwptId, BigInt(iova), BigInt(length), permBits(perm), null);
+}
+
+/** Makes pages present and records POLICY_MAP, linked to the fault being fixed up when there is one. */
+function mapFor(iommufd: number, hwptId: number, iova: bigint, length: bigint, perm: number, fault: { rid: number; f: IommuHwptPgfault } | null): boolean {
   const r = run();
   const obj = r.system.proc.ctxOf(iommufd)?.get(hwptId);
   if (!(obj instanceof HwPagetable)) return false;
-  const at = BigInt(iova) & ~0xfffn;
-  obj.domain.pageTable.mapRange(at, BigInt(length), permBits(perm));
-  r.system.tracer.emit('policy', 'POLICY_MAP', { addr: at, perm: permBits(perm), note: `HWPT ${hwptId}: ${length} byte(s) made present` });
+  const at = iova & ~0xfffn;
+  obj.domain.pageTable.mapRange(at, length, perm);
+  r.system.tracer.emit('policy', 'POLICY_MAP', {
+    addr: at,
+    perm,
+    ...(fault ? { dev: fault.rid, pasid: fault.f.pasid, grpid: fault.f.grpid, cookie: fault.f.cookie } : {}),
+    note: `HWPT ${hwptId}: ${length} byte(s) made present`,
+  });
   return true;
 }
 
@@ -63,7 +73,7 @@ export function vmmSetup(options: VmmSetupOptions = {}): VmmHandles {
     if (attachRid) must(u.VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio, { pt_id: iopfHwptId }), `VFIO_DEVICE_ATTACH_IOMMUFD_PT(${name})`);
     for (const pasid of pasids)
       must(u.VFIO_DEVICE_ATTACH_IOMMUFD_PT(vfio, { pt_id: iopfHwptId, flags: VFIO_DEVICE_ATTACH_PASID, pasid }), `VFIO_DEVICE_ATTACH_IOMMUFD_PT(${name}, pasid ${pasid})`);
-    return Object.freeze({ name, vfio, devId, parentHwptId, iopfHwptId });
+    return Object.freeze({ name, vfio, devId, parentHwptId, iopfHwptId, rid: r.system.device(name).fn.rid });
   });
   const byDevId = new Map(devices.map((d) => [d.devId, d]));
   return Object.freeze({
@@ -71,10 +81,10 @@ export function vmmSetup(options: VmmSetupOptions = {}): VmmHandles {
     ioasId,
     faultId: fault.out_fault_id,
     faultFd: fault.out_fault_fd,
-    devices: Object.freeze(devices),
+    devices: Object.freeze(devices.map(({ rid: _rid, ...d }) => Object.freeze(d))),
     fixup(f: IommuHwptPgfault): boolean {
       const d = byDevId.get(f.dev_id);
-      return d ? guestMap(iommufd, d.iopfHwptId, f.addr, 4096n, f.perm & 0xf) : false;
+      return d ? mapFor(iommufd, d.iopfHwptId, f.addr, 4096n, f.perm & 0xf, { rid: d.rid, f }) : false;
     },
   });
 }
