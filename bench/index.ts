@@ -11,6 +11,8 @@ import { runEngineRoundTrips } from './engine-round-trips';
 import { runRecordedRun } from './recorded-run';
 import { buildBigSession } from './big-session';
 import { measureExport, measureReads } from './analysis';
+import { runUapiRoundTrips } from './uapi-round-trips';
+import { measureGuardOverhead } from '../src/node/scenario-runtime/guard-overhead';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'iopf-bench-'));
@@ -25,6 +27,15 @@ async function main(): Promise<void> {
     console.log(
       `core fault round trips (in-memory sink): ${fmt(engine.roundTripsPerSec)} round trips/s, ${engine.events} events in the same run (${fmt(engine.eventsPerSec)} events/s; goal ≥ 500k round trips/s)`,
     );
+
+    runUapiRoundTrips(20_000, 64); // warm-up
+    const uapi = runUapiRoundTrips(200_000, 64);
+    console.log(
+      `  the fault fd alone (trigger → read → write, batches of 64, in-memory sink): ${fmt(uapi.roundTripsPerSec)} round trips/s, ${fmt(uapi.events)} events; ${(uapi.roundTripsPerSec / engine.roundTripsPerSec).toFixed(1)}× the full hardware path`,
+    );
+
+    for (const g of await measureGuardOverhead())
+      console.log(`  scenario sandbox, ${g.case}: ${g.plainNs.toFixed(1)} ns direct → ${g.guardedNs.toFixed(1)} ns sandboxed and guarded = ${g.ratio.toFixed(1)}×`);
 
     const recorded = await runRecordedRun(join(dir, 'rec.db'), 20_000);
     const rawMsForSameRows = (recorded.events / raw.rowsPerSec) * 1000;

@@ -30,9 +30,17 @@ export class HwTrace {
     this.rawDescriptors = options.rawDescriptors ?? false;
   }
 
+  /** `rid=BB:DD.F` per RID, built once (every per-function event carries it). */
+  private readonly prefixes = new Map<number, string>();
+
   /** Emits an event about the function `rid` (or the whole unit when null); returns its seq. */
   emit(layer: Layer, kind: EventKind, rid: number | null, f: Omit<EventFields, 'dev'> = {}): number {
-    const note = rid === null ? (f.note ?? null) : `rid=${formatRid(rid)}${f.note ? ` ${f.note}` : ''}`;
+    let note = f.note ?? null;
+    if (rid !== null) {
+      let prefix = this.prefixes.get(rid);
+      if (prefix === undefined) this.prefixes.set(rid, (prefix = `rid=${formatRid(rid)}`));
+      note = note ? `${prefix} ${note}` : prefix;
+    }
     return this.tracer.emit(layer, kind, { ...f, dev: rid === null ? null : this.devOf(rid), note });
   }
 
