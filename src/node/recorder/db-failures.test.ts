@@ -64,7 +64,7 @@ function reopenAndCheck(path: string): ReturnType<typeof prepareRecorderDb> {
 describe('a full disk', () => {
   it('stops the run with a message naming the file and the cause, keeps the committed batches and leaves the session aborted', async () => {
     const { db, path } = freshDb();
-    const first = await recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
+    const first = await recordRun(db, happySource, 'declarative-happy-path.json', { appVersion: 't' });
     const pages = Number(db.prepare('PRAGMA page_count').get()?.page_count);
     db.exec(`PRAGMA max_page_count = ${pages + 60}`);
     const e = await rejected(recordRun(db, manyFaultsSource({ accesses: 400 }), 'many.json', { appVersion: 't', batchSize: 50 }));
@@ -109,9 +109,9 @@ describe('a locked database', () => {
       // Later emits keep failing with the same error instead of writing half a stream.
       expect(() => sink.emit(event(250))).toThrow(e);
       // Creating a session fails the same way.
-      const e2 = await rejected(recordRun(db, happySource, 'happy-path.json', { appVersion: 't' }));
+      const e2 = await rejected(recordRun(db, happySource, 'declarative-happy-path.json', { appVersion: 't' }));
       expect(e2.failure).toBe('locked');
-      expect(e2.message).toMatch(/creating session "happy-path" failed/);
+      expect(e2.message).toMatch(/creating session "declarative-happy-path" failed/);
     } finally {
       other.exec('ROLLBACK');
       other.close();
@@ -124,11 +124,11 @@ describe('a locked database', () => {
 describe('a read-only database', () => {
   it('opened read-only: reading works, recording fails naming the file, nothing changes', async () => {
     const { db, path } = freshDb();
-    const first = await recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
+    const first = await recordRun(db, happySource, 'declarative-happy-path.json', { appVersion: 't' });
     db.close();
     const ro = track(prepareRecorderDb(openBetterSqlite(path, { readonly: true })));
     expect(new SessionStore(ro).list()).toHaveLength(1);
-    const e = await rejected(recordRun(ro, happySource, 'happy-path.json', { appVersion: 't' }));
+    const e = await rejected(recordRun(ro, happySource, 'declarative-happy-path.json', { appVersion: 't' }));
     expect(e.failure).toBe('readonly');
     expect(e.message).toContain(path);
     expect(e.message).toMatch(/read-only/);
@@ -139,13 +139,13 @@ describe('a read-only database', () => {
 
   it.skipIf(process.getuid?.() === 0)('a file without write permission: the same clear error', async () => {
     const { db, path, dir } = freshDb();
-    await recordRun(db, happySource, 'happy-path.json', { appVersion: 't' });
+    await recordRun(db, happySource, 'declarative-happy-path.json', { appVersion: 't' });
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     db.close();
     chmodSync(path, 0o444);
     try {
       const again = track(prepareRecorderDb(openBetterSqlite(path)));
-      const e = await rejected(recordRun(again, happySource, 'happy-path.json', { appVersion: 't' }));
+      const e = await rejected(recordRun(again, happySource, 'declarative-happy-path.json', { appVersion: 't' }));
       expect(e.failure).toBe('readonly');
       expect(e.message).toContain(path);
     } finally {

@@ -15,7 +15,7 @@ import { SessionStore } from './session-store';
 import { SqliteSink } from './sqlite-sink';
 
 const root = join(__dirname, '..', '..', '..');
-const happySource = readFileSync(join(root, 'resources/scenarios/happy-path.json'), 'utf8');
+const happySource = readFileSync(join(root, 'resources/scenarios/declarative-happy-path.json'), 'utf8');
 const dirs: string[] = [];
 const opened: SqlDatabase[] = [];
 function freshDb(): { db: SqlDatabase; path: string } {
@@ -94,7 +94,7 @@ describe('recorder schema', () => {
 describe('recordRun', () => {
   it('stores the fault, its cookie and the response as rows, and completes the session', async () => {
     const { db } = freshDb();
-    const { sessionId, summary } = await recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
+    const { sessionId, summary } = await recordRun(db, happySource, 'declarative-happy-path.json', { appVersion: 'test' });
     const store = new SessionStore(db);
     const s = store.get(sessionId)!;
     expect(s).toMatchObject({ status: 'complete', eventCount: summary.eventCount, seed: 1, kernelProfile: 'upstream', vendor: 'vtd' });
@@ -121,7 +121,7 @@ describe('recordRun', () => {
 
   it('pages through events with a window and a `more` flag', async () => {
     const { db } = freshDb();
-    const { sessionId, summary } = await recordRun(db, happySource, 'happy-path.json', { appVersion: 'test' });
+    const { sessionId, summary } = await recordRun(db, happySource, 'declarative-happy-path.json', { appVersion: 'test' });
     const store = new SessionStore(db);
     const first = store.window({ sessionId, fromSeq: 0, limit: 5 });
     expect(first.events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4]);

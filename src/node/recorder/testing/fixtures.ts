@@ -12,7 +12,7 @@ import type { SqlDatabase, SqlValue } from '../../db/sql-database';
 import { prepareRecorderDb, type RecorderDbOptions } from '../recorder-db';
 
 export const repoRoot = join(__dirname, '..', '..', '..', '..');
-export const happySource = readFileSync(join(repoRoot, 'resources/scenarios/happy-path.json'), 'utf8');
+export const happySource = readFileSync(join(repoRoot, 'resources/scenarios/declarative-happy-path.json'), 'utf8');
 
 const dirs: string[] = [];
 const opened: SqlDatabase[] = [];
