@@ -22,7 +22,7 @@ declare module 'iopf/core/scenario/api/constants' {
    * The uAPI constants a scenario uses, under their kernel names
    * (include/uapi/linux/iommufd.h, vfio.h, iommufd_test.h).
    */
-  export { EPOLLIN, EPOLLOUT, EPOLLRDNORM, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_FAULT_ID_VALID, IOMMU_NO_PASID, IOMMU_PGFAULT_FLAGS_LAST_PAGE, IOMMU_PGFAULT_FLAGS_PASID_VALID, IOMMU_PGFAULT_PERM_EXEC, IOMMU_PGFAULT_PERM_PRIV, IOMMU_PGFAULT_PERM_READ, IOMMU_PGFAULT_PERM_WRITE, IOMMUFD_PAGE_RESP_FAILURE, IOMMUFD_PAGE_RESP_INVALID, IOMMUFD_PAGE_RESP_SUCCESS, } from 'iopf/shared/uapi/iommufd';
+  export { EPOLLIN, EPOLLOUT, EPOLLRDNORM, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_FAULT_ID_VALID, IOMMU_NO_PASID, IOMMU_PGFAULT_FLAGS_LAST_PAGE, IOMMU_PGFAULT_FLAGS_PASID_VALID, IOMMU_PGFAULT_PERM_EXEC, IOMMU_PGFAULT_PERM_PRIV, IOMMU_PGFAULT_PERM_READ, IOMMU_PGFAULT_PERM_WRITE, IOMMUFD_PAGE_RESP_FAILURE, IOMMUFD_PAGE_RESP_INVALID, IOMMUFD_PAGE_RESP_SUCCESS, IOMMU_VIOMMU_TYPE_DEFAULT, IOMMU_VIOMMU_TYPE_SELFTEST, } from 'iopf/shared/uapi/iommufd';
   export { IOMMU_HWPT_DATA_NONE, IOMMU_HWPT_DATA_SELFTEST, IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE, IOMMU_TEST_OP_TRIGGER_IOPF, VFIO_DEVICE_ATTACH_PASID, VFIO_DEVICE_DETACH_PASID, } from 'iopf/shared/uapi/structs';
 }
 
@@ -70,6 +70,8 @@ declare module 'iopf/core/scenario/api/index' {
   export const IOMMU_HWPT_ALLOC: Uapi['IOMMU_HWPT_ALLOC'];
   export const IOMMU_FAULT_QUEUE_ALLOC: Uapi['IOMMU_FAULT_QUEUE_ALLOC'];
   export const IOMMU_FAULT_ALLOC: Uapi['IOMMU_FAULT_ALLOC'];
+  export const IOMMU_VIOMMU_ALLOC: Uapi['IOMMU_VIOMMU_ALLOC'];
+  export const IOMMU_VDEVICE_ALLOC: Uapi['IOMMU_VDEVICE_ALLOC'];
   export const IOMMU_TEST_OP_TRIGGER_IOPF: Uapi['IOMMU_TEST_OP_TRIGGER_IOPF'];
   export const VFIO_DEVICE_BIND_IOMMUFD: Uapi['VFIO_DEVICE_BIND_IOMMUFD'];
   export const VFIO_DEVICE_ATTACH_IOMMUFD_PT: Uapi['VFIO_DEVICE_ATTACH_IOMMUFD_PT'];
@@ -266,6 +268,39 @@ declare module 'iopf/core/scenario/api/types' {
       fault_id: u32;
       __reserved2: u32;
   }
+  export interface IommuViommuAlloc {
+      size?: u32;
+      flags?: u32;
+      type: u32;
+      dev_id: u32;
+      hwpt_id: u32;
+      data_len?: u32;
+      data_uptr?: u64;
+  }
+  export interface IommuViommuAllocOut {
+      size: u32;
+      flags: u32;
+      type: u32;
+      dev_id: u32;
+      hwpt_id: u32;
+      out_viommu_id: u32;
+      data_len: u32;
+      __reserved: u32;
+      data_uptr: u64;
+  }
+  export interface IommuVdeviceAlloc {
+      size?: u32;
+      viommu_id: u32;
+      dev_id: u32;
+      virt_id: u64;
+  }
+  export interface IommuVdeviceAllocOut {
+      size: u32;
+      viommu_id: u32;
+      dev_id: u32;
+      out_vdevice_id: u32;
+      virt_id: u64;
+  }
   export interface IommuFaultAlloc {
       size?: u32;
       flags?: u32;
@@ -380,6 +415,10 @@ declare module 'iopf/core/scenario/api/types' {
       IOMMU_FAULT_QUEUE_ALLOC(iommufd: number, arg?: IommuFaultAlloc): SyscallResult & IommuFaultAllocOut;
       /** v4 name of ioctl 0x8e (same request number). */
       IOMMU_FAULT_ALLOC(iommufd: number, arg?: IommuFaultAlloc): SyscallResult & IommuFaultAllocOut;
+      /** A vIOMMU on a NEST_PARENT paging HWPT (IOMMU_VIOMMU_TYPE_SELFTEST for the mock). */
+      IOMMU_VIOMMU_ALLOC(iommufd: number, arg: IommuViommuAlloc): SyscallResult & IommuViommuAllocOut;
+      /** A device's virtual ID on a vIOMMU. */
+      IOMMU_VDEVICE_ALLOC(iommufd: number, arg: IommuVdeviceAlloc): SyscallResult & IommuVdeviceAllocOut;
       /** IOMMU_TEST_CMD with IOMMU_TEST_OP_TRIGGER_IOPF: a single-fault group, LAST_PAGE set. */
       IOMMU_TEST_OP_TRIGGER_IOPF(iommufd: number, arg: TriggerIopf): SyscallResult;
       VFIO_DEVICE_BIND_IOMMUFD(device: number, arg: VfioDeviceBindIommufd): SyscallResult & VfioDeviceBindIommufdOut;
@@ -589,6 +628,8 @@ declare module 'iopf/shared/uapi/iommufd' {
       readonly IOMMUFD_CMD_HWPT_INVALIDATE: 141;
       /** v4 names it IOMMUFD_CMD_FAULT_ALLOC; same number. */
       readonly IOMMUFD_CMD_FAULT_QUEUE_ALLOC: 142;
+      readonly IOMMUFD_CMD_VIOMMU_ALLOC: 144;
+      readonly IOMMUFD_CMD_VDEVICE_ALLOC: 145;
       readonly IOMMU_TEST_CMD: 160;
   };
   /** Request value of a command: `_IO(';', nr)`. */
@@ -625,6 +666,9 @@ declare module 'iopf/shared/uapi/iommufd' {
   export const spellPgfaultFlags: (flags: number) => string;
   export const spellPgfaultPerm: (perm: number) => string;
   export function spellResponseCode(code: number): string;
+  /** `enum iommu_viommu_type`: DEFAULT is not allocatable; the selftest type is the mock's. */
+  export const IOMMU_VIOMMU_TYPE_DEFAULT = 0;
+  export const IOMMU_VIOMMU_TYPE_SELFTEST = 3735928559;
 }
 
 declare module 'iopf/shared/uapi/layout' {
@@ -676,6 +720,10 @@ declare module 'iopf/shared/uapi/structs' {
   export const IOMMU_HWPT_ALLOC_STRUCT: IoctlStruct;
   /** `struct iommu_fault_alloc` (IOMMU_FAULT_ALLOC in v4, IOMMU_FAULT_QUEUE_ALLOC upstream). */
   export const IOMMU_FAULT_ALLOC_STRUCT: IoctlStruct;
+  /** `struct iommu_viommu_alloc` (the 6.13 fields; later kernels append data_len/data_uptr). */
+  export const IOMMU_VIOMMU_ALLOC_STRUCT: IoctlStruct;
+  /** `struct iommu_vdevice_alloc` */
+  export const IOMMU_VDEVICE_ALLOC_STRUCT: IoctlStruct;
   /**
    * `struct iommu_test_cmd` (selftest only). The kernel's union is as large as
    * its largest member; here it holds the members the emulator implements

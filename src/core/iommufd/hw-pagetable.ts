@@ -8,6 +8,7 @@
 import type { Domain } from './domain';
 import type { FaultObject } from './fault';
 import type { Ioas } from './ioas';
+import type { Viommu } from './viommu';
 import { IommufdObjectType, type IommufdObject } from './object-table';
 
 export type HwptKind = typeof IommufdObjectType.HWPT_PAGING | typeof IommufdObjectType.HWPT_NESTED;
@@ -19,8 +20,8 @@ export class HwPagetable implements IommufdObject {
     public id: number,
     readonly type: HwptKind,
     readonly domain: Domain,
-    /** IOAS (paging) or the parent HWPT (nested); holds one of its users references. */
-    readonly parent: Ioas | HwPagetable,
+    /** IOAS (paging), the parent HWPT or a vIOMMU (nested); holds one of its users references. */
+    readonly parent: Ioas | HwPagetable | Viommu,
     readonly fault: FaultObject | null,
     readonly nestParent: boolean,
     /** Created implicitly by attaching a device to an IOAS. */

@@ -8,6 +8,7 @@ import { ERRNO } from '../../shared/errno';
 import type { StructValues } from '../../shared/uapi/layout';
 import type { KernelProfile } from '../../shared/uapi/profiles';
 import {
+  IOMMU_VIOMMU_TYPE_DEFAULT,
   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
   IOMMU_HWPT_ALLOC_NEST_PARENT,
   IOMMU_HWPT_ALLOC_PASID,
@@ -36,6 +37,7 @@ import { FaultObject } from './fault';
 import { HwPagetable } from './hw-pagetable';
 import { Ioas } from './ioas';
 import { IommufdObjectType, ObjectTable, OBJECT_TYPE_NAMES, type IommufdObject } from './object-table';
+import { Vdevice, Viommu } from './viommu';
 
 /** What a handler may change in the caller's struct (copied back by the dispatcher). */
 export type Out = Record<string, number | bigint>;
@@ -166,6 +168,11 @@ export class IommufdCtx {
       // A nest parent cannot take faults itself (selftest alloc_hwpt_nested expects EOPNOTSUPP).
       if (wantsFault && flags & IOMMU_HWPT_ALLOC_NEST_PARENT) return done(-ERRNO.EOPNOTSUPP);
       if (Number(v.data_type) !== IOMMU_HWPT_DATA_NONE) return done(-ERRNO.EOPNOTSUPP);
+    } else if (pt instanceof Viommu) {
+      // A nested HWPT on a vIOMMU: only FAULT_ID_VALID is a valid flag (HWPT-614).
+      kind = IommufdObjectType.HWPT_NESTED;
+      if (flags & ~IOMMU_HWPT_FAULT_ID_VALID) return done(-ERRNO.EOPNOTSUPP);
+      if (Number(v.data_type) === IOMMU_HWPT_DATA_NONE) return done(-ERRNO.EOPNOTSUPP);
     } else if (pt.type === IommufdObjectType.HWPT_PAGING) {
       kind = IommufdObjectType.HWPT_NESTED;
       if (flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) return done(-ERRNO.EOPNOTSUPP);
@@ -183,7 +190,7 @@ export class IommufdCtx {
       fault = f.obj; // refcount_inc(&fault->obj.users) is this reference, kept until HWPT destroy
     }
     const domain = new Domain(this.nextDomainId++, kind === IommufdObjectType.HWPT_PAGING ? 'paging' : 'nested');
-    const hwpt = this.objects.alloc((id) => new HwPagetable(id, kind, domain, pt as Ioas | HwPagetable, fault, (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0, false));
+    const hwpt = this.objects.alloc((id) => new HwPagetable(id, kind, domain, pt as Ioas | HwPagetable | Viommu, fault, (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0, false));
     if (!hwpt) {
       if (fault) this.objects.put(fault);
       return done(-ERRNO.ENOSPC);
@@ -265,6 +272,56 @@ export class IommufdCtx {
     return 0;
   }
 
+  /** IOMMU_VIOMMU_ALLOC (viommu.c `iommufd_viommu_alloc_ioctl`). */
+  viommuAlloc(v: StructValues, out: Out): number {
+    if (Number(v.flags) !== 0) return -ERRNO.EOPNOTSUPP;
+    if (Number(v.type) === IOMMU_VIOMMU_TYPE_DEFAULT) return -ERRNO.EOPNOTSUPP;
+    const idev = this.objects.get<IommufdDevice>(Number(v.dev_id), IommufdObjectType.DEVICE);
+    if (!idev.ok) return -idev.errno;
+    this.objects.put(idev.obj);
+    const hwpt = this.objects.get<HwPagetable>(Number(v.hwpt_id), IommufdObjectType.HWPT_PAGING);
+    if (!hwpt.ok) return -hwpt.errno;
+    if (!hwpt.obj.nestParent) {
+      this.objects.put(hwpt.obj);
+      return -ERRNO.EINVAL;
+    }
+    const viommu = this.objects.alloc((id) => new Viommu(id, hwpt.obj, Number(v.type)));
+    if (!viommu) {
+      this.objects.put(hwpt.obj);
+      return -ERRNO.ENOSPC;
+    }
+    this.objects.finalize(viommu); // keeps the lookup's reference on the parent HWPT
+    out.out_viommu_id = viommu.id;
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `VIOMMU ${viommu.id} on HWPT_PAGING ${hwpt.obj.id}` });
+    return 0;
+  }
+
+  /** IOMMU_VDEVICE_ALLOC: one vDEVICE per device and vIOMMU (EEXIST for a second). */
+  vdeviceAlloc(v: StructValues, out: Out): number {
+    const viommu = this.objects.get<Viommu>(Number(v.viommu_id), IommufdObjectType.VIOMMU);
+    if (!viommu.ok) return -viommu.errno;
+    const idev = this.objects.get<IommufdDevice>(Number(v.dev_id), IommufdObjectType.DEVICE);
+    if (!idev.ok) {
+      this.objects.put(viommu.obj);
+      return -idev.errno;
+    }
+    this.objects.put(idev.obj);
+    if (viommu.obj.vdevices.has(idev.obj.id)) {
+      this.objects.put(viommu.obj);
+      return -ERRNO.EEXIST;
+    }
+    const vdev = this.objects.alloc((id) => new Vdevice(id, viommu.obj, idev.obj, BigInt(v.virt_id!)));
+    if (!vdev) {
+      this.objects.put(viommu.obj);
+      return -ERRNO.ENOSPC;
+    }
+    viommu.obj.vdevices.set(idev.obj.id, vdev);
+    this.objects.finalize(vdev); // keeps the lookup's reference on the vIOMMU
+    out.out_vdevice_id = vdev.id;
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { dev: idev.obj.dev.rid, note: `VDEVICE ${vdev.id}: dev_id ${idev.obj.id} as virt_id 0x${BigInt(v.virt_id!).toString(16)} on VIOMMU ${viommu.obj.id}` });
+    return 0;
+  }
+
   // --- devices -----------------------------------------------------------
 
   /** `iommufd_device_bind` (VFIO_DEVICE_BIND_IOMMUFD): the new dev_id, or -errno. */
@@ -308,6 +365,8 @@ export class IommufdCtx {
     } else {
       return { rc: -ERRNO.EINVAL, ptId };
     }
+    // The mock driver needs the device's vDEVICE on the vIOMMU first (selftest viommu_alloc_nested_iopf).
+    if (hwpt.parent instanceof Viommu && !hwpt.parent.vdevices.has(idev.id)) return { rc: -ERRNO.ENOENT, ptId };
     const old = idev.attached.get(pasid) ?? null;
     if (old === hwpt) return { rc: 0, ptId: hwpt.id };
     const key = `${idev.dev.group.id}/${pasid}`;

@@ -22,7 +22,9 @@ export const IommufdObjectType = {
   IOAS: 4,
   ACCESS: 5,
   FAULT: 6,
-  SELFTEST: 7,
+  VIOMMU: 7,
+  VDEVICE: 8,
+  SELFTEST: 9,
 } as const;
 
 export type IommufdObjectTypeValue = (typeof IommufdObjectType)[keyof typeof IommufdObjectType];
@@ -35,7 +37,9 @@ export const OBJECT_TYPE_NAMES: Record<IommufdObjectTypeValue, string> = {
   4: 'IOAS',
   5: 'ACCESS',
   6: 'FAULT',
-  7: 'SELFTEST',
+  7: 'VIOMMU',
+  8: 'VDEVICE',
+  9: 'SELFTEST',
 };
 
 /** `struct iommufd_object` */

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERRNO } from '../../shared/errno';
 import {
+  IOMMU_VIOMMU_TYPE_SELFTEST,
   IOMMU_HWPT_ALLOC_NEST_PARENT,
   IOMMU_HWPT_ALLOC_PASID,
   IOMMU_HWPT_FAULT_ID_VALID,
@@ -77,6 +78,56 @@ describe('S-1 TEST_F(iommufd_ioas, alloc_hwpt_nested), fault steps (upstream)', 
     expect(h.proc.call(h.iommufd, 'IOMMU_DESTROY', { id: faultId }).ret).toBe(0);
     // The mock's page_response saw exactly the one SUCCESS.
     expect(h.driver.responses.map((r) => r.resp)).toEqual([{ pasid: 1, grpid: 2, code: 0 }]);
+  });
+});
+
+describe('S-2 TEST_F(iommufd_viommu, viommu_alloc_nested_iopf)', () => {
+  it('runs the selftest sequence with the selftest results', () => {
+    const h = kernelHarness({ profile: 'upstream' });
+    // Fixture iommufd_viommu / mock_viommu: IOAS, mock domain, nest parent, vIOMMU.
+    const { ioas, vfio, deviceId } = h.mockDomain();
+    const hwptId = h.hwptAlloc({ dev_id: deviceId, pt_id: ioas, flags: IOMMU_HWPT_ALLOC_NEST_PARENT }).out.out_hwpt_id as number;
+    const viommu = h.proc.call(h.iommufd, 'IOMMU_VIOMMU_ALLOC', { dev_id: deviceId, hwpt_id: hwptId, type: IOMMU_VIOMMU_TYPE_SELFTEST });
+    expect(viommu.ret).toBe(0);
+    const viommuId = viommu.out.out_viommu_id as number;
+    // 1.
+    const { ret, faultId, faultFd } = h.faultAlloc();
+    expect(ret).toBe(0);
+    // 2. unknown fault id
+    expect(h.hwptAlloc({ dev_id: deviceId, pt_id: viommuId, flags: IOMMU_HWPT_FAULT_ID_VALID, fault_id: UINT32_MAX, ...selftestData }).ret).toBe(-ERRNO.ENOENT);
+    // 3. unknown flag
+    expect(h.hwptAlloc({ dev_id: deviceId, pt_id: viommuId, flags: IOMMU_HWPT_FAULT_ID_VALID | (1 << 31), fault_id: faultId, ...selftestData }).ret).toBe(-ERRNO.EOPNOTSUPP);
+    // 4.
+    const iopf = h.hwptAlloc({ dev_id: deviceId, pt_id: viommuId, flags: IOMMU_HWPT_FAULT_ID_VALID, fault_id: faultId, ...selftestData });
+    expect(iopf.ret).toBe(0);
+    const iopfHwpt = iopf.out.out_hwpt_id as number;
+    // 5. no vDEVICE yet
+    expect(h.proc.call(vfio, 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', { pt_id: iopfHwpt }).ret).toBe(-ERRNO.ENOENT);
+    // 6.
+    expect(h.proc.call(h.iommufd, 'IOMMU_VDEVICE_ALLOC', { viommu_id: viommuId, dev_id: deviceId, virt_id: 0x99n }).ret).toBe(0);
+    expect(h.proc.call(h.iommufd, 'IOMMU_VDEVICE_ALLOC', { viommu_id: viommuId, dev_id: deviceId, virt_id: 0x9an }).ret).toBe(-ERRNO.EEXIST);
+    // 7.
+    expect(h.proc.call(vfio, 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', { pt_id: iopfHwpt }).ret).toBe(0);
+    expect(h.proc.call(h.iommufd, 'IOMMU_DESTROY', { id: iopfHwpt }).ret).toBe(-ERRNO.EBUSY);
+    // 8.
+    const fault = testCmdTriggerIopf(h, deviceId, faultFd);
+    expect(fault).toMatchObject({ flags: 0x3, dev_id: deviceId, pasid: 1, grpid: 2, perm: 3, addr: 0xdeadbeafn, cookie: 1 });
+    // 9.
+    expect(h.proc.call(vfio, 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', { pt_id: ioas }).ret).toBe(0);
+    expect(h.proc.call(h.iommufd, 'IOMMU_DESTROY', { id: iopfHwpt }).ret).toBe(0);
+    expect(h.proc.close(faultFd)).toBe(0);
+    expect(h.proc.call(h.iommufd, 'IOMMU_DESTROY', { id: faultId }).ret).toBe(0);
+    // The vIOMMU is held by its vDEVICE; closing the context tears everything down leaf first.
+    expect(h.proc.call(h.iommufd, 'IOMMU_DESTROY', { id: viommuId }).ret).toBe(-ERRNO.EBUSY);
+  });
+
+  it('refuses a DEFAULT vIOMMU type (EOPNOTSUPP) and a parent that is not a nest parent (EINVAL)', () => {
+    const h = kernelHarness();
+    const { ioas, deviceId } = h.mockDomain();
+    const plain = h.hwptAlloc({ dev_id: deviceId, pt_id: ioas, flags: 0 }).out.out_hwpt_id as number;
+    const parent = h.hwptAlloc({ dev_id: deviceId, pt_id: ioas, flags: IOMMU_HWPT_ALLOC_NEST_PARENT }).out.out_hwpt_id as number;
+    expect(h.proc.call(h.iommufd, 'IOMMU_VIOMMU_ALLOC', { dev_id: deviceId, hwpt_id: parent, type: 0 }).ret).toBe(-ERRNO.EOPNOTSUPP);
+    expect(h.proc.call(h.iommufd, 'IOMMU_VIOMMU_ALLOC', { dev_id: deviceId, hwpt_id: plain, type: IOMMU_VIOMMU_TYPE_SELFTEST }).ret).toBe(-ERRNO.EINVAL);
   });
 });
 

@@ -70,6 +70,8 @@ const IOMMUFD_ROWS: IoctlRow<Ctl>[] = [
   iommufdRow('IOMMU_HWPT_ALLOC', (ctx, v, out) => ctx.hwptAlloc(v, out)),
   iommufdRow('IOMMU_FAULT_QUEUE_ALLOC', (ctx, v, out, p) => ctx.faultAlloc(v, out, p.fdAllocator(ctx), () => ctx.inject.shouldFail('fault.copy_to_user')), true),
   iommufdRow('IOMMU_TEST_CMD', (ctx, v) => ctx.testCmd(v)),
+  iommufdRow('IOMMU_VIOMMU_ALLOC', (ctx, v, out) => ctx.viommuAlloc(v, out)),
+  iommufdRow('IOMMU_VDEVICE_ALLOC', (ctx, v, out) => ctx.vdeviceAlloc(v, out)),
 ];
 
 /** VFIO device cdev ioctls (drivers/vfio/device_cdev.c, iommufd.c). */

@@ -25,6 +25,8 @@ export const IOMMUFD_CMD = {
   IOMMUFD_CMD_HWPT_INVALIDATE: 0x8d,
   /** v4 names it IOMMUFD_CMD_FAULT_ALLOC; same number. */
   IOMMUFD_CMD_FAULT_QUEUE_ALLOC: 0x8e,
+  IOMMUFD_CMD_VIOMMU_ALLOC: 0x90,
+  IOMMUFD_CMD_VDEVICE_ALLOC: 0x91,
   IOMMU_TEST_CMD: 0xa0,
 } as const;
 
@@ -106,3 +108,7 @@ export function spellResponseCode(code: number): string {
       return `code ${code}`;
   }
 }
+
+/** `enum iommu_viommu_type`: DEFAULT is not allocatable; the selftest type is the mock's. */
+export const IOMMU_VIOMMU_TYPE_DEFAULT = 0;
+export const IOMMU_VIOMMU_TYPE_SELFTEST = 0xdeadbeef;

@@ -74,6 +74,22 @@ export const IOMMU_FAULT_ALLOC_STRUCT: IoctlStruct = {
   fields: [u32('size', 0), u32('flags', 4), u32('out_fault_id', 8), u32('out_fault_fd', 12)],
 };
 
+/** `struct iommu_viommu_alloc` (the 6.13 fields; later kernels append data_len/data_uptr). */
+export const IOMMU_VIOMMU_ALLOC_STRUCT: IoctlStruct = {
+  name: 'iommu_viommu_alloc',
+  size: 40,
+  minSize: 24,
+  fields: [u32('size', 0), u32('flags', 4), u32('type', 8), u32('dev_id', 12), u32('hwpt_id', 16), u32('out_viommu_id', 20), u32('data_len', 24), u32('__reserved', 28), u64('data_uptr', 32)],
+};
+
+/** `struct iommu_vdevice_alloc` */
+export const IOMMU_VDEVICE_ALLOC_STRUCT: IoctlStruct = {
+  name: 'iommu_vdevice_alloc',
+  size: 24,
+  minSize: 24,
+  fields: [u32('size', 0), u32('viommu_id', 4), u32('dev_id', 8), u32('out_vdevice_id', 12), u64('virt_id', 16)],
+};
+
 /**
  * `struct iommu_test_cmd` (selftest only). The kernel's union is as large as
  * its largest member; here it holds the members the emulator implements

@@ -49,6 +49,8 @@ export const IOMMU_IOAS_UNMAP: Uapi['IOMMU_IOAS_UNMAP'] = (fd, a) => run().uapi.
 export const IOMMU_HWPT_ALLOC: Uapi['IOMMU_HWPT_ALLOC'] = (fd, a) => run().uapi.IOMMU_HWPT_ALLOC(fd, a);
 export const IOMMU_FAULT_QUEUE_ALLOC: Uapi['IOMMU_FAULT_QUEUE_ALLOC'] = (fd, a) => run().uapi.IOMMU_FAULT_QUEUE_ALLOC(fd, a);
 export const IOMMU_FAULT_ALLOC: Uapi['IOMMU_FAULT_ALLOC'] = (fd, a) => run().uapi.IOMMU_FAULT_ALLOC(fd, a);
+export const IOMMU_VIOMMU_ALLOC: Uapi['IOMMU_VIOMMU_ALLOC'] = (fd, a) => run().uapi.IOMMU_VIOMMU_ALLOC(fd, a);
+export const IOMMU_VDEVICE_ALLOC: Uapi['IOMMU_VDEVICE_ALLOC'] = (fd, a) => run().uapi.IOMMU_VDEVICE_ALLOC(fd, a);
 export const IOMMU_TEST_OP_TRIGGER_IOPF: Uapi['IOMMU_TEST_OP_TRIGGER_IOPF'] = (fd, a) => run().uapi.IOMMU_TEST_OP_TRIGGER_IOPF(fd, a);
 export const VFIO_DEVICE_BIND_IOMMUFD: Uapi['VFIO_DEVICE_BIND_IOMMUFD'] = (fd, a) => run().uapi.VFIO_DEVICE_BIND_IOMMUFD(fd, a);
 export const VFIO_DEVICE_ATTACH_IOMMUFD_PT: Uapi['VFIO_DEVICE_ATTACH_IOMMUFD_PT'] = (fd, a) => run().uapi.VFIO_DEVICE_ATTACH_IOMMUFD_PT(fd, a);

@@ -66,6 +66,10 @@ export interface IommuHwptAllocOut {
   size: u32; flags: u32; dev_id: u32; pt_id: u32; out_hwpt_id: u32; __reserved: u32;
   data_type: u32; data_len: u32; data_uptr: u64; fault_id: u32; __reserved2: u32;
 }
+export interface IommuViommuAlloc { size?: u32; flags?: u32; type: u32; dev_id: u32; hwpt_id: u32; data_len?: u32; data_uptr?: u64 }
+export interface IommuViommuAllocOut { size: u32; flags: u32; type: u32; dev_id: u32; hwpt_id: u32; out_viommu_id: u32; data_len: u32; __reserved: u32; data_uptr: u64 }
+export interface IommuVdeviceAlloc { size?: u32; viommu_id: u32; dev_id: u32; virt_id: u64 }
+export interface IommuVdeviceAllocOut { size: u32; viommu_id: u32; dev_id: u32; out_vdevice_id: u32; virt_id: u64 }
 export interface IommuFaultAlloc { size?: u32; flags?: u32 }
 export interface IommuFaultAllocOut { size: u32; flags: u32; out_fault_id: u32; out_fault_fd: u32 }
 
@@ -153,6 +157,10 @@ export interface Uapi {
   IOMMU_FAULT_QUEUE_ALLOC(iommufd: number, arg?: IommuFaultAlloc): SyscallResult & IommuFaultAllocOut;
   /** v4 name of ioctl 0x8e (same request number). */
   IOMMU_FAULT_ALLOC(iommufd: number, arg?: IommuFaultAlloc): SyscallResult & IommuFaultAllocOut;
+  /** A vIOMMU on a NEST_PARENT paging HWPT (IOMMU_VIOMMU_TYPE_SELFTEST for the mock). */
+  IOMMU_VIOMMU_ALLOC(iommufd: number, arg: IommuViommuAlloc): SyscallResult & IommuViommuAllocOut;
+  /** A device's virtual ID on a vIOMMU. */
+  IOMMU_VDEVICE_ALLOC(iommufd: number, arg: IommuVdeviceAlloc): SyscallResult & IommuVdeviceAllocOut;
   /** IOMMU_TEST_CMD with IOMMU_TEST_OP_TRIGGER_IOPF: a single-fault group, LAST_PAGE set. */
   IOMMU_TEST_OP_TRIGGER_IOPF(iommufd: number, arg: TriggerIopf): SyscallResult;
 

@@ -49,6 +49,8 @@ export function createUapi({ proc, sched, profile, scriptPromise }: UapiDeps): U
     IOMMU_HWPT_ALLOC: call('IOMMU_HWPT_ALLOC') as Uapi['IOMMU_HWPT_ALLOC'],
     IOMMU_FAULT_QUEUE_ALLOC: faultAlloc as Uapi['IOMMU_FAULT_QUEUE_ALLOC'],
     IOMMU_FAULT_ALLOC: faultAlloc as Uapi['IOMMU_FAULT_ALLOC'],
+    IOMMU_VIOMMU_ALLOC: call('IOMMU_VIOMMU_ALLOC') as Uapi['IOMMU_VIOMMU_ALLOC'],
+    IOMMU_VDEVICE_ALLOC: call('IOMMU_VDEVICE_ALLOC') as Uapi['IOMMU_VDEVICE_ALLOC'],
     IOMMU_TEST_OP_TRIGGER_IOPF: (iommufd, t) => {
       const arg = encodeStruct(IOMMU_TEST_CMD_STRUCT, {
         size: IOMMU_TEST_CMD_STRUCT.size,
