@@ -79,9 +79,11 @@ export async function runCommand(argv: string[], io: CliIo, env: NodeJS.ProcessE
         }),
       );
     } else {
-      if (r.sessionId !== null) io.out(`session ${r.sessionId}: ${r.name} (seed ${r.seed ?? '?'}, ${r.kernelProfile ?? '?'}, ${r.vendor ?? '?'})`);
-      if (r.error) io.err(r.error);
-      else {
+      if (r.error) {
+        io.err(r.error);
+        if (r.sessionId !== null) io.err(`session ${r.sessionId} is recorded as aborted; the events before the error are kept`);
+      } else {
+        if (r.sessionId !== null) io.out(`session ${r.sessionId}: ${r.name} (seed ${r.seed}, ${r.kernelProfile}, ${r.vendor})`);
         io.out(`${r.eventCount} events over ${formatNs(r.endNs)} of virtual time, recorded in ${dbPath}`);
         if (r.violations) io.out(`${r.violations} invariant violation(s) recorded`);
         io.out(`${r.passed} passed, ${r.failed} failed`);
