@@ -49,6 +49,10 @@ export class FaultObject implements IommufdObject, IopfHandler {
   fdOpen = true;
   /** Offsets of the response fields write() reads, from the profile's layout. */
   private readonly responseFields: { cookie: number; code: number; dev_id: number };
+  /** Offsets of the fault record's fields (`size` is -1 when the layout has none). */
+  private readonly recordFields: Record<'size' | 'flags' | 'dev_id' | 'pasid' | 'grpid' | 'perm' | 'addr' | 'cookie', number>;
+  /** `fault <id>`: names this fault object on its events (the oracle keys cookies by it). */
+  private readonly traceNote: string;
 
   constructor(
     public id: number,
@@ -59,6 +63,9 @@ export class FaultObject implements IommufdObject, IopfHandler {
   ) {
     const at = (name: string): number => profile.responseRecord.fields.find((f) => f.name === name)?.offset ?? 0;
     this.responseFields = { cookie: at('cookie'), code: at('code'), dev_id: at('dev_id') };
+    const rec = (name: string): number => profile.faultRecord.fields.find((f) => f.name === name)?.offset ?? -1;
+    this.recordFields = { size: rec('size'), flags: rec('flags'), dev_id: rec('dev_id'), pasid: rec('pasid'), grpid: rec('grpid'), perm: rec('perm'), addr: rec('addr'), cookie: rec('cookie') };
+    this.traceNote = `fault ${id}`;
   }
 
   get recordSize(): number {
@@ -108,8 +115,11 @@ export class FaultObject implements IommufdObject, IopfHandler {
     const size = this.recordSize;
     if (ppos !== 0 || count % size !== 0) return this.readFail(-ERRNO.ESPIPE, `count ${count} is not a multiple of ${size} (or *ppos ≠ 0)`);
     const out = new Uint8Array(count);
+    const view = new DataView(out.buffer);
     let done = 0;
     let rc = 0;
+    /** Groups copied out, for the trace once the call is over. */
+    const delivered: IopfGroup[] = [];
     while (this.deliver.length > 0) {
       const group = this.deliver[0]!;
       if (done >= count || group.faults.length * size > count - done) {
@@ -126,19 +136,14 @@ export class FaultObject implements IommufdObject, IopfHandler {
       }
       group.cookie = cookie;
       let groupDone = done;
-      let copyFailed = false;
-      const records: { bytes: Uint8Array; seq: number; addr: bigint }[] = [];
+      let copied = 0;
       for (const f of group.faults) {
-        const rec = this.composeRecord(group, f.prm, cookie);
-        if (buf.badAt !== undefined && groupDone + size > buf.badAt) {
-          copyFailed = true;
-          break;
-        }
-        out.set(rec, groupDone);
+        if (buf.badAt !== undefined && groupDone + size > buf.badAt) break;
+        this.composeRecord(view, groupDone, group, f.prm, cookie);
         groupDone += size;
-        records.push({ bytes: rec, seq: f.seq, addr: f.prm.addr });
+        copied++;
       }
-      if (copyFailed) {
+      if (copied < group.faults.length) {
         space.release(cookie);
         group.cookie = 0;
         if (this.profile.readCopyFailure === 'strand') {
@@ -146,7 +151,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
           this.deliver.shift();
           this.stranded.add(group);
           this.tracer.emit('iommufd', 'READ_SHORT', { dev: group.dev.rid, grpid: group.lastFault.prm.grpid, errno: ERRNO.EFAULT, parent: group.seq, note: 'v4: copy_to_user failed; group stranded with its cookie erased' });
-          done += records.length * size; // the records copied before the fault were counted
+          done += copied * size; // the records copied before the fault were counted
           continue;
         }
         // upstream: restore to the head, EFAULT, stop.
@@ -156,23 +161,36 @@ export class FaultObject implements IommufdObject, IopfHandler {
       }
       this.deliver.shift();
       this.response.set(this.responseKey(devKey, cookie), group);
-      for (const r of records) {
+      delivered.push(group);
+      done = groupDone;
+    }
+    if (delivered.length) this.traceReads(out, delivered, size);
+    if (done === 0 && rc !== 0 && this.profile.returnsErrnoWhenNothingDone) return this.readFail(rc, 'nothing delivered');
+    return { ret: done, bytes: out.subarray(0, done) };
+  }
+
+  /** FAULT_READ per record; one copy of the delivered bytes backs every event's raw view. */
+  private traceReads(out: Uint8Array, groups: readonly IopfGroup[], size: number): void {
+    let records = 0;
+    for (const g of groups) records += g.faults.length;
+    const copy = out.slice(0, records * size);
+    let at = 0;
+    for (const group of groups) {
+      for (const f of group.faults) {
         this.tracer.emit('iommufd', 'FAULT_READ', {
           dev: group.dev.rid,
           pasid: group.lastFault.prm.pasid,
           grpid: group.lastFault.prm.grpid,
-          addr: r.addr,
+          addr: f.prm.addr,
           perm: group.lastFault.prm.perm,
-          cookie,
-          parent: r.seq,
-          raw: r.bytes,
-          note: `fault ${this.id}`,
+          cookie: group.cookie,
+          parent: f.seq,
+          raw: copy.subarray(at, at + size),
+          note: this.traceNote,
         });
+        at += size;
       }
-      done = groupDone;
     }
-    if (done === 0 && rc !== 0 && this.profile.returnsErrnoWhenNothingDone) return this.readFail(rc, 'nothing delivered');
-    return { ret: done, bytes: out.subarray(0, done) };
   }
 
   /** `iommufd_fault_fops_write(filep, buf, count, ppos)` */
@@ -182,22 +200,24 @@ export class FaultObject implements IommufdObject, IopfHandler {
     if (this.profile.writeZeroWhenNoneOutstanding && this.response.size === 0) return 0;
     let done = 0;
     let rc = 0;
+    // copy_from_user: one copy backs every record's view (and the events' raw bytes).
+    const copy = data.slice();
+    const view = new DataView(copy.buffer);
     while (done < data.length) {
       if (buf.badAt !== undefined && done + size > buf.badAt) {
         if (this.profile.writeCopyFailure === 'efault') rc = -ERRNO.EFAULT;
         break;
       }
-      const raw = data.slice(done, done + size);
-      const view = new DataView(raw.buffer);
-      const cookie = view.getUint32(this.responseFields.cookie, true);
-      const code = view.getUint32(this.responseFields.code, true);
+      const raw = copy.subarray(done, done + size);
+      const cookie = view.getUint32(done + this.responseFields.cookie, true);
+      const code = view.getUint32(done + this.responseFields.code, true);
       const accepted = this.profile.acceptedResponseCodes;
       if (accepted && !accepted.includes(code)) {
         rc = -ERRNO.EINVAL; // checked before the cookie lookup: the group stays outstanding
         this.tracer.emit('iommufd', 'FD_ERRNO', { cookie, code, errno: ERRNO.EINVAL, raw, note: `response code ${code} is neither SUCCESS nor INVALID` });
         break;
       }
-      const devKey = this.profile.cookieScope === 'device' ? view.getUint32(this.responseFields.dev_id, true) : 0;
+      const devKey = this.profile.cookieScope === 'device' ? view.getUint32(done + this.responseFields.dev_id, true) : 0;
       const key = this.responseKey(devKey, cookie);
       const group = this.response.get(key);
       if (!group) {
@@ -224,7 +244,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
         code,
         raw,
         parent: group.seq,
-        note: `fault ${this.id}`,
+        note: this.traceNote,
       });
       this.iopf.groupResponse(group, code, seq);
       done += size;
@@ -281,19 +301,20 @@ export class FaultObject implements IommufdObject, IopfHandler {
     this.iopf.groupResponse(g, IOMMU_PAGE_RESP_INVALID, seq);
   }
 
-  private composeRecord(group: IopfGroup, prm: IopfGroup['lastFault']['prm'], cookie: number): Uint8Array {
-    // iommufd_compose_fault_message(): flags and perm copied raw; length is always 0.
-    return encodeStruct(this.profile.faultRecord, {
-      size: this.recordSize,
-      flags: prm.flags,
-      dev_id: group.handle.idevId ?? 0,
-      pasid: prm.pasid,
-      grpid: prm.grpid,
-      perm: prm.perm,
-      addr: prm.addr,
-      length: 0,
-      cookie,
-    });
+  /**
+   * `iommufd_compose_fault_message()` straight into the user buffer: flags and
+   * perm copied raw, length always 0, `__reserved` zero (the buffer starts zeroed).
+   */
+  private composeRecord(view: DataView, at: number, group: IopfGroup, prm: IopfGroup['lastFault']['prm'], cookie: number): void {
+    const o = this.recordFields;
+    if (o.size >= 0) view.setUint32(at + o.size, this.recordSize, true);
+    view.setUint32(at + o.flags, prm.flags, true);
+    view.setUint32(at + o.dev_id, group.handle.idevId ?? 0, true);
+    view.setUint32(at + o.pasid, prm.pasid, true);
+    view.setUint32(at + o.grpid, prm.grpid, true);
+    view.setUint32(at + o.perm, prm.perm, true);
+    view.setBigUint64(at + o.addr, prm.addr, true);
+    view.setUint32(at + o.cookie, cookie, true);
   }
 
   /** v4 keys cookies by the attach handle's device (`idev->faults`); upstream has one space. */

@@ -29,6 +29,8 @@ interface FaultParam {
   readonly pending: Set<IopfGroup>;
 }
 
+const NO_FAULTS: IopfFault[] = [];
+
 export class IoPageFaultCore implements IopfCore {
   private readonly params = new Map<KernelDevice, FaultParam>();
 
@@ -86,13 +88,17 @@ export class IoPageFaultCore implements IopfCore {
   }
 
   reportDeviceFault(dev: KernelDevice, prm: IommuFaultPageRequest, parent: number): number {
-    const fields = { dev: dev.rid, pasid: prm.pasid, grpid: prm.grpid, addr: prm.addr, perm: prm.perm, parent };
     const handle = this.findFaultHandler(dev, prm);
     const p = this.params.get(dev);
     if (!handle || !p) {
       // err_bad_iopf: answered INVALID at once, even a non-LAST request; nothing reaches user space.
       const seq = this.tracer.emit('kernel', 'IOPF_NO_HANDLER', {
-        ...fields,
+        dev: dev.rid,
+        pasid: prm.pasid,
+        grpid: prm.grpid,
+        addr: prm.addr,
+        perm: prm.perm,
+        parent,
         code: IOMMU_PAGE_RESP_INVALID,
         errno: ERRNO.EINVAL,
         note: !handle ? 'no iopf-capable domain attached for this PASID' : 'device not on an iopf queue',
@@ -103,20 +109,31 @@ export class IoPageFaultCore implements IopfCore {
     if (!(prm.flags & IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE)) {
       if (this.inject.shouldFail('iopf.partial_alloc')) {
         // ENOMEM for a partial: the request is lost, no response ("does not need to be ack'd").
-        this.tracer.emit('kernel', 'IOPF_ABORT', { ...fields, errno: ERRNO.ENOMEM, note: 'partial fault lost (ENOMEM)' });
+        this.tracer.emit('kernel', 'IOPF_ABORT', { dev: dev.rid, pasid: prm.pasid, grpid: prm.grpid, addr: prm.addr, perm: prm.perm, parent, errno: ERRNO.ENOMEM, note: 'partial fault lost (ENOMEM)' });
         return 0;
       }
-      const seq = this.tracer.emit('kernel', 'IOPF_PARTIAL', fields);
+      const seq = this.tracer.emit('kernel', 'IOPF_PARTIAL', { dev: dev.rid, pasid: prm.pasid, grpid: prm.grpid, addr: prm.addr, perm: prm.perm, parent });
       p.partial.push({ prm, seq });
       return 0;
     }
     // iopf_group_alloc(): partials with the same grpid (no PASID compare) join, oldest first.
-    const members = p.partial.length ? p.partial.filter((f) => f.prm.grpid === prm.grpid) : [];
-    if (members.length) p.partial = p.partial.filter((f) => f.prm.grpid !== prm.grpid);
+    let members: IopfFault[] = NO_FAULTS;
+    if (p.partial.length) {
+      members = p.partial.filter((f) => f.prm.grpid === prm.grpid);
+      if (members.length) p.partial = p.partial.filter((f) => f.prm.grpid !== prm.grpid);
+    }
     const allocFailed = this.inject.shouldFail('iopf.group_alloc');
-    const seq = this.tracer.emit('kernel', 'IOPF_GROUP', { ...fields, note: `${members.length + 1} fault(s)` });
+    const seq = this.tracer.emit('kernel', 'IOPF_GROUP', {
+      dev: dev.rid,
+      pasid: prm.pasid,
+      grpid: prm.grpid,
+      addr: prm.addr,
+      perm: prm.perm,
+      parent,
+      note: members.length ? `${members.length + 1} faults` : '1 fault',
+    });
     const last: IopfFault = { prm, seq };
-    const group: IopfGroup = { dev, handle, faults: [...members, last], lastFault: last, seq, pending: true, cookie: 0 };
+    const group: IopfGroup = { dev, handle, faults: members.length ? [...members, last] : [last], lastFault: last, seq, pending: true, cookie: 0 };
     p.pending.add(group);
     if (allocFailed) return this.abort(group, ERRNO.ENOMEM, 'group allocation failed (ENOMEM): on-stack abort group');
     const rc = handle.domain.iopfHandler!.handleGroup(group);

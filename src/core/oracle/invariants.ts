@@ -30,6 +30,8 @@ export interface Violation {
   readonly dev: number | null;
 }
 
+const NONE: Violation[] = [];
+
 export class InvariantOracle {
   /** (dev/grpid) → open io-pgfault groups. */
   private readonly openGroups = new Map<string, number>();
@@ -56,17 +58,31 @@ export class InvariantOracle {
   /** Checks one event; returns the violations it exposes. */
   observe(e: TraceEvent): Violation[] {
     this.lastSeq = e.seq;
-    const out: Violation[] = [];
-    const v = (rule: string, message: string): void => void out.push({ rule, message, seq: e.seq, dev: e.dev });
+    this.found = NONE;
+    this.current = e;
+    this.check(e);
+    return this.found;
+  }
+
+  /** Violations of the event being observed (allocated only when there is one). */
+  private found: Violation[] = NONE;
+  private current: TraceEvent | null = null;
+
+  private v(rule: string, message: string): void {
+    if (this.found === NONE) this.found = [];
+    this.found.push({ rule, message, seq: this.current!.seq, dev: this.current!.dev });
+  }
+
+  private check(e: TraceEvent): void {
     switch (e.kind) {
       case 'IOPF_GROUP':
         this.bump(this.openGroups, `${e.dev}/${e.grpid}`, 1);
         break;
       case 'PAGE_RESPONSE': {
         const key = `${e.dev}/${e.grpid}`;
-        if (e.dev !== null && this.removed.has(e.dev) && e.parent !== this.removed.get(e.dev)) v('no-response-after-remove', `page response for device ${e.dev} after iopf_queue_remove_device`);
+        if (e.dev !== null && this.removed.has(e.dev) && e.parent !== this.removed.get(e.dev)) this.v('no-response-after-remove', `page response for device ${e.dev} after iopf_queue_remove_device`);
         if (!this.bump(this.openGroups, key, -1))
-          v('one-response-per-group', `second page response (or one without a group) for device ${e.dev}, PRG index ${e.grpid}`);
+          this.v('one-response-per-group', `second page response (or one without a group) for device ${e.dev}, PRG index ${e.grpid}`);
         break;
       }
       case 'QUEUE_REMOVE_DEVICE':
@@ -81,7 +97,7 @@ export class InvariantOracle {
         const group = e.parent ?? -1;
         const sameGroup = this.lastReadCookie && this.lastReadCookie.cookie === e.cookie && this.lastReadCookie.seq === e.seq - 1;
         if (!sameGroup) {
-          if (this.cookies.has(key)) v('unique-cookies', `cookie ${e.cookie} handed out while still outstanding (read at #${this.cookies.get(key)})`);
+          if (this.cookies.has(key)) this.v('unique-cookies', `cookie ${e.cookie} handed out while still outstanding (read at #${this.cookies.get(key)})`);
           this.cookies.set(key, e.seq);
         }
         this.lastReadCookie = { seq: e.seq, cookie: e.cookie, group };
@@ -103,7 +119,7 @@ export class InvariantOracle {
         const n = (this.outstanding.get(e.dev) ?? 0) + 1;
         this.outstanding.set(e.dev, n);
         const alloc = this.allocation.get(e.dev);
-        if (alloc !== undefined && n > alloc) v('outstanding-within-allocation', `function ${e.dev} has ${n} page requests outstanding, allocation ${alloc}`);
+        if (alloc !== undefined && n > alloc) this.v('outstanding-within-allocation', `function ${e.dev} has ${n} page requests outstanding, allocation ${alloc}`);
         if (/\bL=1\b/.test(e.note ?? '')) this.bump(this.openPrgs, key, 1);
         break;
       }
@@ -120,15 +136,14 @@ export class InvariantOracle {
         this.prgRequests.delete(key);
         this.outstanding.set(e.dev, Math.max(0, (this.outstanding.get(e.dev) ?? 0) - credits));
         if (!this.bump(this.openPrgs, key, -1)) {
-          if (this.stopMarkers.has(e.dev)) v('no-response-to-stop-marker', `function ${e.dev} received a PRG response (index ${e.grpid}) with no open group: a response to its Stop Marker`);
-          else v('one-prg-response', `function ${e.dev} received a second (or premature) response for PRG index ${e.grpid}`);
+          if (this.stopMarkers.has(e.dev)) this.v('no-response-to-stop-marker', `function ${e.dev} received a PRG response (index ${e.grpid}) with no open group: a response to its Stop Marker`);
+          else this.v('one-prg-response', `function ${e.dev} received a second (or premature) response for PRG index ${e.grpid}`);
         }
         break;
       }
       default:
         break;
     }
-    return out;
   }
 
   /** End of run: groups that never got a response. */
