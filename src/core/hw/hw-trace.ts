@@ -33,15 +33,22 @@ export class HwTrace {
   /** `rid=BB:DD.F` per RID, built once (every per-function event carries it). */
   private readonly prefixes = new Map<number, string>();
 
-  /** Emits an event about the function `rid` (or the whole unit when null); returns its seq. */
+  /**
+   * Emits an event about the function `rid` (or the whole unit when null);
+   * returns its seq. `f` is the caller's own literal, completed in place (no
+   * copy on this hot path).
+   */
   emit(layer: Layer, kind: EventKind, rid: number | null, f: Omit<EventFields, 'dev'> = {}): number {
-    let note = f.note ?? null;
+    const fields = f as EventFields;
     if (rid !== null) {
       let prefix = this.prefixes.get(rid);
       if (prefix === undefined) this.prefixes.set(rid, (prefix = `rid=${formatRid(rid)}`));
-      note = note ? `${prefix} ${note}` : prefix;
+      fields.note = fields.note ? `${prefix} ${fields.note}` : prefix;
+      fields.dev = this.devOf(rid);
+    } else {
+      fields.dev = null;
     }
-    return this.tracer.emit(layer, kind, { ...f, dev: rid === null ? null : this.devOf(rid), note });
+    return this.tracer.emit(layer, kind, fields);
   }
 
   /** The bytes for `raw`, built only when descriptors are recorded. */
