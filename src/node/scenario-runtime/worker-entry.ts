@@ -31,6 +31,9 @@ export function scenarioWorkerCode(explicitPath?: string): Promise<WorkerCode> {
   const dir = here();
   for (const name of BUILT_NAMES) {
     const p = join(dir, name);
+    // In a packaged app the worker is unpacked next to the archive: a worker thread cannot start from inside it.
+    const unpacked = p.replace(/([/\\])app\.asar([/\\])/, '$1app.asar.unpacked$2');
+    if (unpacked !== p && existsSync(unpacked)) return Promise.resolve({ kind: 'file', path: unpacked });
     if (existsSync(p)) return Promise.resolve({ kind: 'file', path: p });
   }
   bundled ??= bundleFromSource(dir).catch((e: unknown) => {
