@@ -10,68 +10,10 @@ import { formatRid } from '../../shared/pci';
 import { spellResponseCode } from '../../shared/uapi/iommufd';
 import type { SqlDatabase } from '../db/sql-database';
 import { listFaults, type FaultRow } from './faults';
-import { latencyStats, type LatencyStats } from './stats';
+import { latencyStats } from './stats';
 import { ensureIndexed } from './session-index';
-
-export interface FaultIdentity {
-  readonly dev: number;
-  readonly pasid: number | null;
-  readonly grpid: number;
-  readonly addr: string | null;
-  readonly perm: number | null;
-  /** 0 for the first fault with this identity in its session, 1 for the next… */
-  readonly occurrence: number;
-}
-
-export interface FaultRef {
-  readonly identity: FaultIdentity;
-  readonly faultId: number;
-  /** seq of the fault's first event in its session. */
-  readonly seq: number;
-  readonly code: number | null;
-}
-
-export interface CodeFlip {
-  readonly identity: FaultIdentity;
-  readonly codeA: number | null;
-  readonly codeB: number | null;
-  readonly seqA: number;
-  readonly seqB: number;
-}
-
-export interface LatencyDelta {
-  readonly identity: FaultIdentity;
-  /** ns. */
-  readonly latencyA: number;
-  readonly latencyB: number;
-  /** latencyB − latencyA, ns. */
-  readonly deltaNs: number;
-  readonly seqA: number;
-  readonly seqB: number;
-}
-
-export interface SessionDiff {
-  readonly a: number;
-  readonly b: number;
-  readonly faultsA: number;
-  readonly faultsB: number;
-  readonly matched: number;
-  /** Counts before any list is cut to `limit`. */
-  readonly flipCount: number;
-  readonly addedCount: number;
-  readonly missingCount: number;
-  readonly flips: readonly CodeFlip[];
-  /** Faults only in B. */
-  readonly added: readonly FaultRef[];
-  /** Faults only in A. */
-  readonly missing: readonly FaultRef[];
-  /** Distribution of the deltas (ns) over faults both sessions answered. */
-  readonly latencyDelta: LatencyStats | null;
-  /** Largest |delta| first. */
-  readonly largestDeltas: readonly LatencyDelta[];
-  /** No flips, nothing added or missing (latencies may still differ). */
-  readonly sameFaults: boolean;
-}
+import type { FaultIdentity, FaultRef, CodeFlip, LatencyDelta, SessionDiff } from '../../shared/api/analysis';
+export type { FaultIdentity, FaultRef, CodeFlip, LatencyDelta, SessionDiff };
 
 export class DiffError extends Error {
   override readonly name = 'DiffError';

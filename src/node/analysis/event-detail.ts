@@ -11,37 +11,9 @@ import { spellPgfaultFlags, spellPgfaultPerm, spellResponseCode } from '../../sh
 import { KERNEL_PROFILES, isKernelProfileId, type KernelProfileId } from '../../shared/uapi/profiles';
 import type { SqlDatabase } from '../db/sql-database';
 import { getEvent } from '../recorder/event-rows';
-import { findFaultOfEvent, type FaultRow } from './faults';
-
-export interface DecodedField {
-  readonly name: string;
-  /** Byte offset in the struct. */
-  readonly offset: number;
-  readonly size: number;
-  /** Decimal, or `0x…` for addresses. */
-  readonly value: string;
-  /** Spelled meaning (flag names, permission names, response code). */
-  readonly meaning?: string;
-}
-
-export interface DecodedStruct {
-  /** C struct name, e.g. `iommu_hwpt_pgfault`. */
-  readonly struct: string;
-  readonly profile: KernelProfileId;
-  readonly size: number;
-  readonly fields: readonly DecodedField[];
-}
-
-export interface EventDetail {
-  readonly event: EventRow;
-  readonly parent: EventRow | null;
-  /** Column meanings: perm bits, response code, errno name. */
-  readonly meanings: Readonly<Record<string, string>>;
-  /** The raw bytes decoded, when their size matches a layout of the profile. */
-  readonly decoded: DecodedStruct | null;
-  /** The fault (page request group) the event belongs to, if any. */
-  readonly fault: FaultRow | null;
-}
+import { findFaultOfEvent } from './faults';
+import type { DecodedField, DecodedStruct, EventDetail } from '../../shared/api/analysis';
+export type { DecodedField, DecodedStruct, EventDetail };
 
 export function eventDetail(db: SqlDatabase, sessionId: number, seq: number): EventDetail | undefined {
   const event = getEvent(db, sessionId, seq);

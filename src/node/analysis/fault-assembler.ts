@@ -20,10 +20,8 @@
  */
 import type { EventKind, EventRow } from '../../shared/events';
 import { pairKey } from './keys';
-
-export type ResponseKind = 'write' | 'auto' | 'kernel' | 'hardware';
-
-export type FaultOutcome = 'completed' | 'response-sent' | 'responded' | 'read' | 'queued' | 'pending' | 'superseded';
+import type { ResponseKind, FaultOutcome } from '../../shared/api/analysis';
+export type { ResponseKind, FaultOutcome };
 
 /** Where a fault has been on one track: the span of its events there. */
 export interface TrackSpan {

@@ -5,50 +5,8 @@
 import type { EventRow } from '../../shared/events';
 import type { SqlDatabase, SqlValue } from '../db/sql-database';
 import type { FaultOutcome, ResponseKind } from './fault-assembler';
-
-export interface FaultRow {
-  /** 1-based, in order of the fault's first event. */
-  readonly id: number;
-  readonly dev: number;
-  readonly pasid: number | null;
-  /** PRG index. */
-  readonly grpid: number;
-  /** IOVA of the first page request, `0x…`. */
-  readonly addr: string | null;
-  /** IOMMU_PGFAULT_PERM_* bits requested. */
-  readonly perm: number | null;
-  /** Page requests in the group. */
-  readonly requests: number;
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  /** Virtual ns of the first and last event. */
-  readonly firstT: number;
-  readonly lastT: number;
-  readonly prSeq: number | null;
-  readonly prT: number | null;
-  readonly queuedSeq: number | null;
-  readonly queuedT: number | null;
-  readonly readSeq: number | null;
-  readonly readT: number | null;
-  readonly cookie: number | null;
-  readonly responseSeq: number | null;
-  readonly responseT: number | null;
-  readonly responseCode: number | null;
-  readonly responseKind: ResponseKind | null;
-  readonly pageRespSeq: number | null;
-  readonly pageRespT: number | null;
-  readonly pageCode: number | null;
-  readonly prgRespSeq: number | null;
-  readonly prgRespT: number | null;
-  readonly prgCode: number | null;
-  readonly outcome: FaultOutcome;
-  /** The code the fault ended with: user space's (or the kernel's) response, else what reached the device. */
-  readonly code: number | null;
-  /** FAULT_QUEUED → first response, ns. */
-  readonly latencyNs: number | null;
-  /** First PR_SEND → PRG_RESP_RECV, ns. */
-  readonly deviceLatencyNs: number | null;
-}
+import type { FaultRow } from '../../shared/api/analysis';
+export type { FaultRow };
 
 export const FAULT_SELECT = `id, dev, pasid, grpid, code, CASE WHEN addr IS NULL THEN NULL ELSE printf('0x%x', addr) END AS addr, perm, requests,
   first_seq, last_seq, first_t, last_t, pr_seq, pr_t, queued_seq, queued_t, read_seq, read_t, cookie, response_seq, response_t,

@@ -12,29 +12,12 @@
  *   retried translation and the DMA completion), followed until it reaches an
  *   event that belongs to another fault.
  */
-import type { EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { EVENT_SELECT, getEvent, rowToEvent } from '../recorder/event-rows';
 import { findFaultByCookie, findFaultByPrg, findFaultOfEvent, getFault, type FaultRow } from './faults';
 import { ensureIndexed } from './session-index';
-
-export type LifecycleQuery =
-  | { readonly faultId: number }
-  | { readonly seq: number }
-  | { readonly cookie: number; readonly dev?: number; readonly atSeq?: number }
-  | { readonly dev: number; readonly grpid: number; readonly atSeq?: number };
-
-export type LifecycleRole = 'member' | 'cause' | 'effect';
-
-export interface LifecycleEvent extends EventRow {
-  readonly role: LifecycleRole;
-}
-
-export interface Lifecycle {
-  readonly fault: FaultRow;
-  /** In seq order. */
-  readonly events: readonly LifecycleEvent[];
-}
+import type { LifecycleQuery, LifecycleRole, LifecycleEvent, Lifecycle } from '../../shared/api/analysis';
+export type { LifecycleQuery, LifecycleRole, LifecycleEvent, Lifecycle };
 
 /** How far past a fault's last event to look for effects, in events. */
 const EFFECT_WINDOW = 8192;

@@ -23,93 +23,10 @@
  */
 import type { EventRow } from '../../shared/events';
 import { pairKey } from './keys';
+import type { QueuedGroup, OutstandingCookie, PrqEntry, PrqState, DevicePrg, DeviceState, PartialGroup, PathTotals, PathState } from '../../shared/api/analysis';
+export type { QueuedGroup, OutstandingCookie, PrqEntry, PrqState, DevicePrg, DeviceState, PartialGroup, PathTotals, PathState };
 
 export const PATH_STATE_VERSION = 1;
-
-export interface QueuedGroup {
-  readonly dev: number;
-  readonly pasid: number | null;
-  readonly grpid: number;
-  /** IOVA of the group's last fault, `0x…`. */
-  readonly addr: string | null;
-  /** seq of FAULT_QUEUED. */
-  readonly seq: number;
-}
-
-export interface OutstandingCookie {
-  readonly dev: number | null;
-  readonly cookie: number;
-  readonly pasid: number | null;
-  readonly grpid: number | null;
-  /** seq of the FAULT_READ that handed it out. */
-  readonly seq: number;
-}
-
-export interface PrqEntry {
-  readonly dev: number;
-  readonly pasid: number | null;
-  readonly grpid: number;
-  /** seq of PRQ_ENQ. */
-  readonly seq: number;
-}
-
-export interface PrqState {
-  readonly iommu: number;
-  readonly entries: readonly PrqEntry[];
-  readonly overflow: boolean;
-  /** Most entries seen at once so far. */
-  readonly highWater: number;
-}
-
-export interface DevicePrg {
-  readonly grpid: number;
-  readonly pasid: number | null;
-  /** Page requests of the group (credits it holds). */
-  readonly requests: number;
-  /** seq of its first PR_SEND. */
-  readonly seq: number;
-}
-
-export interface DeviceState {
-  readonly dev: number;
-  /** PRGs sent and not yet answered, oldest first. */
-  readonly prgs: readonly DevicePrg[];
-  /** Page requests in flight = request credits in use. */
-  readonly requests: number;
-}
-
-export interface PartialGroup {
-  readonly dev: number;
-  readonly pasid: number | null;
-  readonly grpid: number;
-  readonly faults: number;
-  readonly seq: number;
-}
-
-export interface PathTotals {
-  readonly faultsQueued: number;
-  readonly groupsRead: number;
-  readonly responses: number;
-  readonly autoResponses: number;
-  readonly pageResponses: number;
-  readonly prgResponses: number;
-  readonly prqDrops: number;
-  readonly fdErrors: number;
-}
-
-export interface PathState {
-  readonly version: number;
-  /** Last event applied (−1: none). */
-  readonly seq: number;
-  /** Virtual ns of that event. */
-  readonly t: number;
-  readonly deliver: readonly QueuedGroup[];
-  readonly cookies: readonly OutstandingCookie[];
-  readonly prq: readonly PrqState[];
-  readonly devices: readonly DeviceState[];
-  readonly partial: readonly PartialGroup[];
-  readonly totals: PathTotals;
-}
 
 export function initialPathState(): PathState {
   return new PathStateMachine().snapshot();

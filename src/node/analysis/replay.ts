@@ -17,32 +17,10 @@ import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
 import type { VendorId } from '../../core/scenario/script-host';
 import { SessionStore } from '../recorder/session-store';
 import type { KernelProfileId } from '../../shared/uapi/profiles';
+import type { ReplayDivergence, ReplayVerification } from '../../shared/api/analysis';
+export type { ReplayDivergence, ReplayVerification };
 
 export const COMPARED_FIELDS = ['seq', 't', 'kind', 'layer', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'raw', 'note'] as const;
-
-export interface ReplayDivergence {
-  readonly seq: number;
-  /** Kind of the recorded event (or of the replayed one where the recording has none). */
-  readonly kind: string;
-  /** Column that differs, or `event` when one stream has no event at this seq. */
-  readonly field: string;
-  /** Values as text (`null`, `(none)` when the event is missing). */
-  readonly recorded: string;
-  readonly replayed: string;
-}
-
-export interface ReplayVerification {
-  readonly sessionId: number;
-  readonly identical: boolean;
-  /** Events compared equal before the divergence (or in total). */
-  readonly compared: number;
-  readonly recordedEvents: number;
-  readonly divergence: ReplayDivergence | null;
-  /** False when the stored source no longer matches its stored SHA-256. */
-  readonly sourceHashMatches: boolean;
-  readonly seed: number;
-  readonly kernelProfile: string;
-}
 
 export class ReplayError extends Error {
   override readonly name = 'ReplayError';

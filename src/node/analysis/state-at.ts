@@ -8,23 +8,11 @@
  */
 import type { SqlDatabase } from '../db/sql-database';
 import { iterateEvents } from '../recorder/event-rows';
-import { SessionStore, type EngineCheckpoint } from '../recorder/session-store';
+import { SessionStore } from '../recorder/session-store';
 import { initialPathState, PATH_STATE_VERSION, reducePathState, type PathState } from './path-state';
 import { ensureIndexed } from './session-index';
-
-export interface StateAtSeq {
-  readonly sessionId: number;
-  readonly seq: number;
-  /** Virtual ns of that event. */
-  readonly t: number;
-  readonly state: PathState;
-  /** seq of the derived checkpoint restored, or null (reduced from the start). */
-  readonly checkpointSeq: number | null;
-  /** Events re-applied after the checkpoint. */
-  readonly replayed: number;
-  /** The engine's nearest snapshot at or before `seq`, if it wrote any. */
-  readonly engineCheckpoint: EngineCheckpoint | null;
-}
+import type { StateAtSeq } from '../../shared/api/analysis';
+export type { StateAtSeq };
 
 export class StateAtError extends Error {
   override readonly name = 'StateAtError';

@@ -9,40 +9,8 @@ import { spellResponseCode } from '../../shared/uapi/iommufd';
 import type { SqlDatabase } from '../db/sql-database';
 import { pairKey } from './keys';
 import { ensureIndexed } from './session-index';
-
-export interface LatencyStats {
-  readonly count: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
-}
-
-export interface StatsGroup {
-  readonly dev?: number;
-  readonly pasid?: number | null;
-  /** Response code (null: no response yet). */
-  readonly code?: number | null;
-  /** `SUCCESS`, `INVALID`, … for code groups. */
-  readonly codeName?: string;
-  readonly faults: number;
-  /** ns; null when no fault of the group has both ends. */
-  readonly latency: LatencyStats | null;
-  readonly deviceLatency: LatencyStats | null;
-}
-
-export interface SessionStats {
-  readonly sessionId: number;
-  readonly events: number;
-  readonly kindCounts: Readonly<Record<string, number>>;
-  readonly faults: number;
-  readonly outcomes: Readonly<Record<string, number>>;
-  readonly overall: StatsGroup;
-  readonly byDevice: readonly StatsGroup[];
-  readonly byPasid: readonly StatsGroup[];
-  readonly byCode: readonly StatsGroup[];
-}
+import type { LatencyStats, StatsGroup, SessionStats } from '../../shared/api/analysis';
+export type { LatencyStats, StatsGroup, SessionStats };
 
 export class StatsError extends Error {
   override readonly name = 'StatsError';

@@ -13,66 +13,17 @@
  * than stored (the answer then says so through `bucketNs`). Running sessions
  * have no derived tables yet: always the raw path, without slices.
  */
-import { LAYERS, type EventRow, type Layer } from '../../shared/events';
+import { LAYERS, type Layer } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { EVENT_SELECT, rowToEvent } from '../recorder/event-rows';
 import { decodeChunk, CHUNK_BUCKETS } from './lod';
 import { ensureIndexed, type SessionIndexInfo } from './session-index';
 import { trackUri } from './tracks';
+import type { TimelineRequest, TrackCells, TimelineWindow } from '../../shared/api/analysis';
+export type { TimelineRequest, TrackCells, TimelineWindow };
 
 /** Windows with at most this many events are bucketed from the events themselves. */
 export const RAW_LIMIT = 12_000;
-
-export interface TimelineRequest {
-  readonly sessionId: number;
-  /** What `from`/`to` count: virtual ns or event seq. */
-  readonly by: 't' | 'seq';
-  /** Window start (inclusive) and end (exclusive), ns or seq. */
-  readonly from: number;
-  readonly to: number;
-  /** Wanted number of buckets across the window (≈ pixels), 1..16384. */
-  readonly buckets: number;
-  /** Also return the events themselves when the window holds at most this many (default 0). */
-  readonly maxEvents?: number;
-  /** Force the path (tests, benches). */
-  readonly path?: 'raw' | 'lod';
-}
-
-export interface TrackCells {
-  /** Track id in the session's `tracks` table (null while the session is running). */
-  readonly trackId: number | null;
-  readonly uri: string;
-  readonly layer: Layer;
-  readonly dev: number | null;
-  readonly pasid: number | null;
-  /** Bucket index relative to `firstBucket`, ascending; sparse. */
-  readonly bucket: number[];
-  /** Events of the track in the bucket. */
-  readonly count: number[];
-  /** Longest slice starting in the bucket, ns (0: none). */
-  readonly maxSliceNs: number[];
-  /** seq of that slice's first event (for hit-testing), or null. */
-  readonly maxSliceSeq: (number | null)[];
-}
-
-export interface TimelineWindow {
-  readonly sessionId: number;
-  /** First and last event seq in the window (toSeq < fromSeq: empty window). */
-  readonly fromSeq: number;
-  readonly toSeq: number;
-  /** Bucket width, ns (a power of two). */
-  readonly bucketNs: number;
-  /** Absolute index of bucket 0: it starts at firstBucket · bucketNs ns. */
-  readonly firstBucket: number;
-  readonly bucketCount: number;
-  /** `raw` (grouped from events) or `lod` (from the stored pyramid). */
-  readonly path: 'raw' | 'lod';
-  /** False when slices were not available (running session). */
-  readonly slices: boolean;
-  readonly tracks: TrackCells[];
-  /** The window's events, when asked for and few enough. */
-  readonly events?: EventRow[];
-}
 
 export class TimelineError extends Error {
   override readonly name = 'TimelineError';

@@ -9,6 +9,8 @@ import type { SqlDatabase, SqlValue } from '../db/sql-database';
 import { EVENT_SELECT, rowToEvent } from './event-rows';
 import { SESSION_TABLES } from './schema';
 import { withSqliteErrors } from './sqlite-errors';
+import type { SessionRecord, SessionDetails, SessionNote, EngineCheckpoint } from '../../shared/api/analysis';
+export type { SessionRecord, SessionDetails, SessionNote, EngineCheckpoint };
 
 export interface NewSession {
   readonly name: string;
@@ -29,55 +31,6 @@ export interface FinishedSession {
   readonly passed: number;
   readonly failed: number;
   readonly summary: string;
-}
-
-/** Every stored column of a session except its id: what export/import carry. */
-export interface SessionRecord {
-  readonly name: string;
-  readonly status: SessionStatus;
-  readonly scenarioName: string;
-  readonly scenarioSource: string;
-  readonly scenarioHash: string;
-  readonly scenarioFormat: string;
-  readonly seed: number;
-  readonly kernelProfile: KernelProfileId;
-  readonly vendor: string;
-  readonly appVersion: string;
-  /** ISO wall-clock times (metadata only). */
-  readonly createdAt: string;
-  readonly finishedAt: string | null;
-  readonly eventCount: number;
-  /** Virtual ns of the last event. */
-  readonly endNs: number;
-  readonly passed: number;
-  readonly failed: number;
-  readonly summary: string | null;
-}
-
-export interface SessionDetails extends SessionRecord {
-  readonly id: number;
-  readonly writerPid: number | null;
-  /** The trace file a session was imported from; null when recorded here. */
-  readonly importedFrom: string | null;
-}
-
-export interface SessionNote {
-  readonly id: number;
-  readonly sessionId: number;
-  /** Event the note is attached to, if any. */
-  readonly seq: number | null;
-  /** Virtual ns the note is attached to, if any. */
-  readonly t: number | null;
-  readonly text: string;
-  readonly createdAt: string;
-}
-
-export interface EngineCheckpoint {
-  readonly seq: number;
-  /** Virtual ns. */
-  readonly t: number;
-  /** The emulator state as the engine serialised it (JSON text). */
-  readonly state: string;
 }
 
 const num = (v: SqlValue | undefined): number => Number(v ?? 0);
