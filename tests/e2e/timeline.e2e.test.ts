@@ -22,7 +22,7 @@ import type { WorkbenchService } from '../../src/node/service/workbench-service'
 import { startWebHost, type WebHost } from '../../src/node/webhost/web-host';
 
 const ROOT = resolve(__dirname, '../..');
-const RENDERER_DIR = join(ROOT, 'out/renderer');
+const RENDERER_DIR = process.env.IOPF_RENDERER_DIR ? resolve(process.env.IOPF_RENDERER_DIR) : join(ROOT, 'out/renderer');
 const RESULTS_DIR = join(ROOT, 'test-results');
 const CHROMIUM = '/usr/bin/chromium';
 
