@@ -139,6 +139,14 @@ export interface TraceEvent {
   readonly raw: Uint8Array | null;
   /** Short human text (assertion message, violation description). */
   readonly note: string | null;
+  /**
+   * 1-based line of the scenario source whose call caused the event (its own
+   * call, or the call its causal chain started from); null when no scenario
+   * line did. Schema v3.
+   */
+  readonly line: number | null;
+  /** Index of the IOMMU unit a hardware or driver event concerns; null for other layers. Schema v3. */
+  readonly iommu: number | null;
 }
 
 /** The JSON-safe form of an event for IPC and the web host (bigints as numbers/strings). */
@@ -161,6 +169,10 @@ export interface EventRow {
   /** Raw struct bytes as lowercase hex. */
   readonly raw: string | null;
   readonly note: string | null;
+  /** Scenario source line that caused the event (TraceEvent.line). */
+  readonly line: number | null;
+  /** IOMMU unit index (TraceEvent.iommu). */
+  readonly iommu: number | null;
 }
 
 export function toHex(bytes: Uint8Array): string {
@@ -192,5 +204,7 @@ export function toEventRow(e: TraceEvent): EventRow {
     parent: e.parent,
     raw: e.raw === null ? null : toHex(e.raw),
     note: e.note,
+    line: e.line,
+    iommu: e.iommu,
   };
 }

@@ -6,6 +6,8 @@
  *  - `note` = always starts with `rid=BB:DD.F`, so the RID survives the mapping.
  * Events about the IOMMU as a whole (queue overflow, IRQ) carry `dev: null`
  * and no prefix. Optionally `raw` carries the queue entry / command bytes.
+ * The trace an IOMMU unit and its driver emit through (`forIommu`) also sets
+ * `iommu`, the unit's index; the PCI functions' trace leaves it null.
  */
 import type { EventKind, Layer } from '../../shared/events';
 import type { EventFields, Tracer } from '../trace/tracer';
@@ -16,18 +18,27 @@ export interface HwTraceOptions {
   readonly devOf?: (rid: number) => number | null;
   /** Attach queue descriptors / commands as `raw` bytes (bigger traces). */
   readonly rawDescriptors?: boolean;
+  /** Index of the IOMMU unit whose events go through this trace; null for device events. */
+  readonly iommu?: number | null;
 }
 
 export class HwTrace {
   private readonly devOf: (rid: number) => number | null;
   readonly rawDescriptors: boolean;
+  readonly iommu: number | null;
 
   constructor(
     readonly tracer: Tracer,
-    options: HwTraceOptions = {},
+    private readonly options: HwTraceOptions = {},
   ) {
     this.devOf = options.devOf ?? ((r) => r);
     this.rawDescriptors = options.rawDescriptors ?? false;
+    this.iommu = options.iommu ?? null;
+  }
+
+  /** The same trace for the events of IOMMU unit `index` (they carry `iommu: index`). */
+  forIommu(index: number): HwTrace {
+    return new HwTrace(this.tracer, { ...this.options, iommu: index });
   }
 
   /** `rid=BB:DD.F` per RID, built once (every per-function event carries it). */
@@ -48,6 +59,7 @@ export class HwTrace {
     } else {
       fields.dev = null;
     }
+    fields.iommu = this.iommu;
     return this.tracer.emit(layer, kind, fields);
   }
 

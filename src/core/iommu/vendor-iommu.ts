@@ -33,7 +33,12 @@ export type VendorIommu =
   | { readonly vendor: 'smmuv3'; readonly profile: VendorProfile; readonly hardware: SmmuHardware; readonly driver: SmmuDriver; connect(fn: PciFunction, o?: ConnectOptions): void }
   | { readonly vendor: 'amd'; readonly profile: VendorProfile; readonly hardware: AmdHardware; readonly driver: AmdDriver; connect(fn: PciFunction, o?: ConnectOptions): void };
 
-export function createVendorIommu(env: IommuEnv, vendor: VendorId, overrides: Partial<VendorProfile> = {}): VendorIommu {
+/**
+ * IOMMU unit `index` of the machine: its hardware and driver emit through a
+ * trace that stamps every event with `iommu: index`.
+ */
+export function createVendorIommu(machine: IommuEnv, vendor: VendorId, overrides: Partial<VendorProfile> = {}, index = 0): VendorIommu {
+  const env: IommuEnv = { ...machine, trace: machine.trace.forIommu(index) };
   const profile = vendorProfile(vendor, overrides);
   switch (vendor) {
     case 'vtd': {

@@ -19,6 +19,10 @@ export interface EventFields {
   parent?: number | null;
   raw?: Uint8Array | null;
   note?: string | null;
+  /** Scenario source line that caused the event. */
+  line?: number | null;
+  /** IOMMU unit index (hardware and driver events). */
+  iommu?: number | null;
 }
 
 export class Tracer {
@@ -53,6 +57,8 @@ export class Tracer {
       parent: f.parent ?? null,
       raw: f.raw ?? null,
       note: f.note ?? null,
+      line: f.line ?? null,
+      iommu: f.iommu ?? null,
     });
     return seq;
   }

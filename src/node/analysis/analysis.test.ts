@@ -244,7 +244,7 @@ describe('timeline windows', () => {
     const id = store.create({ name: 'live', scenarioName: 'live', scenarioSource: '{}', scenarioHash: '0', seed: 1, kernelProfile: 'upstream', vendor: 'vtd', appVersion: 't' });
     const sink = new SqliteSink(db, id, 10);
     for (let seq = 0; seq < 30; seq++)
-      sink.emit({ seq, t: ns(seq * 100), kind: 'PR_SEND', layer: 'device', dev: 2, pasid: 1, grpid: seq, cookie: null, addr: 0x1000n, perm: 1, code: null, errno: null, parent: null, raw: null, note: null });
+      sink.emit({ seq, t: ns(seq * 100), kind: 'PR_SEND', layer: 'device', dev: 2, pasid: 1, grpid: seq, cookie: null, addr: 0x1000n, perm: 1, code: null, errno: null, parent: null, raw: null, note: null, line: null, iommu: null });
     const w = timelineWindow(db, { sessionId: id, by: 'seq', from: 0, to: 100, buckets: 4 });
     expect(w).toMatchObject({ path: 'raw', slices: false, toSeq: 29 });
     expect(w.tracks).toHaveLength(1);

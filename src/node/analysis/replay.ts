@@ -20,7 +20,14 @@ import type { KernelProfileId } from '../../shared/uapi/profiles';
 import type { ReplayDivergence, ReplayVerification } from '../../shared/api/analysis';
 export type { ReplayDivergence, ReplayVerification };
 
-export const COMPARED_FIELDS = ['seq', 't', 'kind', 'layer', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'raw', 'note'] as const;
+export const COMPARED_FIELDS = ['seq', 't', 'kind', 'layer', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'raw', 'note', 'line', 'iommu'] as const;
+
+/**
+ * Columns added in schema v3: rows recorded before it (migrated databases,
+ * version 1 .iopftrace files) hold NULL there, so a recorded NULL accepts any
+ * replayed value; a recorded value must be replayed exactly.
+ */
+const ADDED_IN_V3: ReadonlySet<string> = new Set(['line', 'iommu']);
 
 export class ReplayError extends Error {
   override readonly name = 'ReplayError';
@@ -46,7 +53,7 @@ class ComparingSink implements TraceSink {
     }
     const rec = next.value;
     for (const f of COMPARED_FIELDS) {
-      if (rec[f] !== replayed[f]) {
+      if (rec[f] !== replayed[f] && !(rec[f] === null && ADDED_IN_V3.has(f))) {
         this.divergence = { seq: rec.seq, kind: rec.kind, field: f, recorded: show(rec[f]), replayed: show(replayed[f]) };
         throw new Diverged();
       }

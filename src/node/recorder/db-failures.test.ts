@@ -29,6 +29,8 @@ const event = (seq: number): TraceEvent => ({
   parent: null,
   raw: null,
   note: 'x'.repeat(200),
+  line: null,
+  iommu: null,
 });
 
 const newSession = (store: SessionStore): number =>

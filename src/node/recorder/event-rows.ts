@@ -15,7 +15,7 @@ import { addrToSql, KIND_CODES, LAYER_CODES } from './sqlite-sink';
  */
 export const EVENT_SELECT = `seq, t, kind, layer, dev, pasid, grpid, cookie,
   CASE WHEN addr IS NULL OR addr BETWEEN 0 AND 9007199254740991 THEN addr ELSE printf('0x%x', addr) END AS addr,
-  perm, code, errno, parent, raw, note`;
+  perm, code, errno, parent, raw, note, line, iommu`;
 
 /** An addr column value as `0x…`. */
 export const addrHex = (v: SqlValue | undefined): string | null =>
@@ -51,6 +51,8 @@ export function rowToEvent(r: Record<string, SqlValue>): EventRow {
     parent: numOrNull(r.parent),
     raw: rawHex(r.raw),
     note: r.note === null || r.note === undefined ? null : String(r.note),
+    line: numOrNull(r.line),
+    iommu: numOrNull(r.iommu),
   };
 }
 
@@ -80,6 +82,8 @@ export function valuesToEvent(r: SqlValue[]): EventRow {
     parent: nullableNum(r[12]),
     raw: rawHex(r[13]),
     note: nullableStr(r[14]),
+    line: nullableNum(r[15]),
+    iommu: nullableNum(r[16]),
   };
 }
 
@@ -120,5 +124,7 @@ export function eventRowValues(sessionId: number, e: EventRow): SqlValue[] {
     e.parent,
     e.raw === null ? null : fromHex(e.raw),
     e.note,
+    e.line,
+    e.iommu,
   ];
 }

@@ -48,7 +48,7 @@ describe('recorder schema', () => {
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL`).all()).toEqual([]);
   });
 
-  it('migrates a version 1 database to version 2, keeping its sessions and events readable', () => {
+  it('migrates a version 1 database to the current version, keeping its sessions and events readable', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rec-v1-'));
     dirs.push(dir);
     const path = join(dir, 'old.db');
@@ -68,7 +68,7 @@ describe('recorder schema', () => {
 
     const db = prepareRecorderDb(openBetterSqlite(path));
     opened.push(db);
-    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(2);
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
     const store = new SessionStore(db);
     expect(store.details(1)).toMatchObject({ name: 'v1', scenarioFormat: 'json', importedFrom: null, eventCount: 2 });
     expect(store.window({ sessionId: 1, fromSeq: 0, limit: 10 }).events.map((e) => [e.kind, e.addr])).toEqual([
@@ -80,7 +80,44 @@ describe('recorder schema', () => {
     expect(db.prepare('SELECT count(*) AS n FROM faults WHERE session_id = 1').get()?.n).toBe(1);
     // Migrating again is a no-op.
     migrate(db);
-    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(2);
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(SCHEMA_VERSION);
+  });
+
+  it('migrates a version 2 database to version 3: events gain line and iommu, old rows read them as null', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rec-v2-'));
+    dirs.push(dir);
+    const path = join(dir, 'old.db');
+    const old = openBetterSqlite(path);
+    old.exec('PRAGMA journal_mode = WAL');
+    migrate(old, 2);
+    expect(old.prepare('PRAGMA table_info(events)').all().map((c) => c.name)).not.toContain('line');
+    // A v2 session and its events as the v2 recorder wrote them (16 event columns).
+    old.prepare(
+      `INSERT INTO sessions (name, status, scenario_name, scenario_source, scenario_hash, seed, kernel_profile, vendor, app_version, created_at, event_count, end_ns, scenario_format)
+       VALUES ('v2', 'complete', 'happy-path', ?, 'h', 1, 'upstream', 'vtd', '0.0.2', '2026-01-01T00:00:00Z', 2, 300, 'json')`,
+    ).run(happySource);
+    const ins = old.prepare(
+      'INSERT INTO events (session_id, seq, t, kind, layer, dev, pasid, grpid, cookie, addr, perm, code, errno, parent, raw, note) VALUES (1, ?, ?, ?, ?, 2, 1, 0, NULL, ?, 3, NULL, NULL, ?, NULL, ?)',
+    );
+    ins.run(0, 100, 2, 0, 0xdeadb000, null, 'first');
+    ins.run(1, 200, 5, 1, 0xdeadb000, 0, 'second');
+    old.close();
+
+    const db = prepareRecorderDb(openBetterSqlite(path));
+    opened.push(db);
+    expect(db.prepare('PRAGMA user_version').get()?.user_version).toBe(3);
+    const columns = db.prepare('PRAGMA table_info(events)').all().map((c) => c.name);
+    expect(columns.slice(-2)).toEqual(['line', 'iommu']);
+    const store = new SessionStore(db);
+    expect(store.window({ sessionId: 1, fromSeq: 0, limit: 10 }).events.map((e) => [e.kind, e.note, e.parent, e.line, e.iommu])).toEqual([
+      ['PR_SEND', 'first', null, null, null],
+      ['PRQ_ENQ', 'second', 0, null, null],
+    ]);
+    // The migrated file records new sessions with both columns filled.
+    const { sessionId } = await recordRun(db, happySource, 'declarative-happy-path.json', { appVersion: 'test' });
+    const enq = db.prepare(`SELECT iommu FROM events WHERE session_id = ? AND kind = 5`).all(sessionId);
+    expect(enq.length).toBeGreaterThan(0);
+    expect(enq.every((r) => r.iommu === 0)).toBe(true);
   });
 
   it('refuses a database written by a newer schema and leaves it untouched', () => {
@@ -136,7 +173,7 @@ describe('recordRun', () => {
     const store = new SessionStore(db);
     const id = store.create({ name: 'a', scenarioName: 'a', scenarioSource: '{}', scenarioHash: '0', seed: 0, kernelProfile: 'v4', vendor: 'vtd', appVersion: 't' });
     const sink = new SqliteSink(db, id);
-    sink.emit({ seq: 0, t: ns(1), kind: 'PR_SEND', layer: 'device', dev: 1, pasid: null, grpid: 0, cookie: null, addr: 0xffff_ffff_ffff_f000n, perm: 1, code: null, errno: null, parent: null, raw: null, note: null });
+    sink.emit({ seq: 0, t: ns(1), kind: 'PR_SEND', layer: 'device', dev: 1, pasid: null, grpid: 0, cookie: null, addr: 0xffff_ffff_ffff_f000n, perm: 1, code: null, errno: null, parent: null, raw: null, note: null, line: null, iommu: null });
     sink.flush();
     expect(store.window({ sessionId: id, fromSeq: 0, limit: 1 }).events[0]!.addr).toBe('0xfffffffffffff000');
   });

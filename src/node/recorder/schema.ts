@@ -13,7 +13,7 @@
 import type { SqlDatabase } from '../db/sql-database';
 import { explainSqliteError } from './sqlite-errors';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -173,6 +173,12 @@ const MIGRATIONS: Record<number, string> = {
       created_at TEXT    NOT NULL
     );
     CREATE INDEX notes_by_session ON notes (session_id, seq);
+  `,
+  3: `
+    -- The scenario line that caused an event and the IOMMU unit it concerns;
+    -- NULL in rows recorded before v3.
+    ALTER TABLE events ADD COLUMN line INTEGER;
+    ALTER TABLE events ADD COLUMN iommu INTEGER;
   `,
 };
 

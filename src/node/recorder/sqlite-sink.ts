@@ -31,6 +31,8 @@ export const EVENT_COLUMNS = [
   'parent',
   'raw',
   'note',
+  'line',
+  'iommu',
 ] as const;
 
 /** kind name → stored code, without the linear search of `kindCode`. */
@@ -115,7 +117,9 @@ export class SqliteSink implements TraceSink {
     p[i++] = e.errno;
     p[i++] = e.parent;
     p[i++] = e.raw;
-    p[i] = e.note;
+    p[i++] = e.note;
+    p[i++] = e.line;
+    p[i] = e.iommu;
     this.inserter.rowDone();
   }
 }

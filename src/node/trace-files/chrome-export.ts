@@ -53,6 +53,8 @@ export function writeRowArgs(w: TextWriter, e: EventRow, fault: number | null): 
   if (e.parent !== null) w.lit(',"parent":').int(e.parent);
   if (e.raw !== null) w.lit(',"raw":"').text(e.raw).lit('"');
   if (e.note !== null) w.lit(',"note":').json(e.note);
+  if (e.line !== null) w.lit(',"line":').int(e.line);
+  if (e.iommu !== null) w.lit(',"iommu":').int(e.iommu);
   if (fault !== null) w.lit(',"fault":').int(fault);
   w.lit('}');
 }

@@ -201,6 +201,8 @@ function rowFromEvent(ev: Json, where: string): EventRow | null {
       parent: a.seq === undefined ? null : a.parent,
       raw: a.raw,
       note: a.note,
+      line: a.line,
+      iommu: a.iommu,
     },
     where,
   );

@@ -171,6 +171,9 @@ describe('hostile and broken files change nothing', () => {
     refused(db, dir, 'kind.iopftrace', withEvent((e) => (e[3] = 'toString')), /unknown event kind "toString"/);
     refused(db, dir, 'addr.iopftrace', withEvent((e) => (e[9] = '0xZZ')), /addr must be lowercase hex/);
     refused(db, dir, 'parent.iopftrace', withEvent((e) => (e[13] = 2)), /parent 2 is not an earlier event/);
+    refused(db, dir, 'short-event.iopftrace', withEvent((e) => e.splice(16)), /an event has 17 values in format version 2, got 15/);
+    refused(db, dir, 'line.iopftrace', withEvent((e) => (e[16] = 0)), /line: expected an integer in 1\.\./);
+    refused(db, dir, 'iommu.iopftrace', withEvent((e) => (e[17] = 'x')), /iommu: expected an integer in 0\.\.255/);
     refused(db, dir, 'dev-range.iopftrace', withEvent((e) => (e[5] = 2 ** 40)), /dev: expected an integer in 0\.\.4294967295/);
     refused(db, dir, 'checksum.iopftrace', withEvent((e) => (e[7] = 5)), /checksum mismatch/);
     refused(db, dir, 'billion.iopftrace', withHeader({ ...header.session, eventCount: 1_000_000_000 }), /claims 1000000000 events but the file has only/);
@@ -179,8 +182,8 @@ describe('hostile and broken files change nothing', () => {
     refused(db, dir, 'proto2.iopftrace', withHeader({ ...header.session, constructor: { prototype: { polluted: 1 } } }), /forbidden key "constructor"/);
     refused(db, dir, 'unknown-field.iopftrace', withHeader({ ...header.session, extra: 1 }), /unknown field "extra"/);
     refused(db, dir, 'running.iopftrace', withHeader({ ...header.session, status: 'running' }), /status: expected "complete" or "aborted"/);
-    refused(db, dir, 'version.iopftrace', lines[0]!.replace('"version":1', '"version":2') + '\n' + lines.slice(1).join('\n') + '\n', /format version 2 is newer/);
-    refused(db, dir, 'after-end.iopftrace', text + `["E",${eventCount},1,"RETRY","device",null,null,null,null,null,null,null,null,null,null,null]\n`, /data after the END line/);
+    refused(db, dir, 'version.iopftrace', lines[0]!.replace('"version":2', '"version":3') + '\n' + lines.slice(1).join('\n') + '\n', /format version 3 is newer/);
+    refused(db, dir, 'after-end.iopftrace', text + `["E",${eventCount},1,"RETRY","device",null,null,null,null,null,null,null,null,null,null,null,null,null]\n`, /data after the END line/);
     refused(db, dir, 'tag.iopftrace', swapLine(3, '["X"]'), /unknown record tag "X"/);
     refused(db, dir, 'huge-line.iopftrace', lines[0] + '\n' + '["E",' + ' '.repeat(33 << 20) + '\n', /line longer than \d+ bytes/);
     // A header claiming one event (so the size check passes), then a line that is not UTF-8.

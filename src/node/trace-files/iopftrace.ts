@@ -2,8 +2,9 @@
  * The native, lossless trace file `.iopftrace` (docs/trace-format.md): UTF-8
  * text, one JSON value per line.
  *
- *   line 1   {"format":"iopftrace","version":1,"session":{…every session column…}}
- *   events   ["E",seq,t,kind,layer,dev,pasid,grpid,cookie,addr,perm,code,errno,parent,raw,note]
+ *   line 1   {"format":"iopftrace","version":2,"session":{…every session column…}}
+ *   events   ["E",seq,t,kind,layer,dev,pasid,grpid,cookie,addr,perm,code,errno,parent,raw,note,line,iommu]
+ *            (version 1 files end at note: line and iommu are null)
  *   engine checkpoints  ["C",seq,t,"<state JSON text>"]
  *   notes    ["N",seq,t,"text","createdAt"]
  *   last     ["END",events,checkpoints,notes,"<sha256 hex of every byte before this line>"]
@@ -32,7 +33,9 @@ import type { ExportResult } from './pftrace-export';
 import { assertSafeKeys, eventFromFields, intField, intOrNull, isPlainObject, LIMITS, MAX_T, onlyKeys, sessionFromJson, strField, TraceFileError } from './validate';
 
 export const IOPFTRACE_FORMAT = 'iopftrace';
-export const IOPFTRACE_VERSION = 1;
+export const IOPFTRACE_VERSION = 2;
+/** Values after the "E" tag: 15 in version 1, plus line and iommu from version 2 (schema v3). */
+const EVENT_VALUES: Readonly<Record<number, number>> = { 1: 15, 2: 17 };
 /** Every file starts with these bytes. */
 export const IOPFTRACE_MAGIC = '{"format":"iopftrace"';
 
@@ -80,7 +83,7 @@ export function exportIopftrace(db: SqlDatabase, sessionId: number, out: ByteSin
   return { events, records: lineCount + 1 };
 }
 
-/** `["E",seq,t,"KIND","layer",dev,pasid,grpid,cookie,addr,perm,code,errno,parent,raw,note]` and a newline. */
+/** `["E",seq,t,"KIND","layer",dev,pasid,grpid,cookie,addr,perm,code,errno,parent,raw,note,line,iommu]` and a newline. */
 function writeEventLine(w: TextWriter, e: EventRow): void {
   w.lit('["E",').int(e.seq).lit(',').int(e.t).lit(',"').lit(e.kind).lit('","').lit(e.layer).lit('",');
   w.value(e.dev).lit(',').value(e.pasid).lit(',').value(e.grpid).lit(',').value(e.cookie).lit(',');
@@ -89,7 +92,7 @@ function writeEventLine(w: TextWriter, e: EventRow): void {
   w.value(e.perm).lit(',').value(e.code).lit(',').value(e.errno).lit(',').value(e.parent).lit(',');
   if (e.raw === null) w.lit('null,');
   else w.lit('"').text(e.raw).lit('",');
-  w.value(e.note).lit(']\n');
+  w.value(e.note).lit(',').value(e.line).lit(',').value(e.iommu).lit(']\n');
 }
 
 /** Longest accepted line: the header carries the scenario source (JSON-escaped, so up to 6× its length). */
@@ -131,6 +134,7 @@ function readInto(db: SqlDatabase, reader: ChunkReader, path: string): ImportRes
   onlyKeys(header, ['format', 'version', 'session'], `${path}:1`);
   const version = intField(header.version, `${path}:1: version`, 1, Number.MAX_SAFE_INTEGER);
   if (version > IOPFTRACE_VERSION) throw new TraceFileError(`${path}: format version ${version} is newer than this app reads (${IOPFTRACE_VERSION})`);
+  const eventValues = EVENT_VALUES[version]!;
   const session = sessionFromJson(header.session, `${path}:1: session`);
   if (session.eventCount * MIN_EVENT_LINE > reader.size)
     throw new TraceFileError(`${path}: the header claims ${session.eventCount} events but the file has only ${reader.size} bytes (truncated or hostile)`);
@@ -171,9 +175,10 @@ function readInto(db: SqlDatabase, reader: ChunkReader, path: string): ImportRes
     hash.update(NEWLINE);
     if (tag === 'E') {
       if (section !== 'E') throw new TraceFileError(`${where}: event after checkpoints or notes`);
-      if (v.length !== 16) throw new TraceFileError(`${where}: an event has 15 values, got ${v.length - 1}`);
+      if (v.length !== eventValues + 1) throw new TraceFileError(`${where}: an event has ${eventValues} values in format version ${version}, got ${v.length - 1}`);
       const e = eventFromFields(
-        { seq: v[1], t: v[2], kind: v[3], layer: v[4], dev: v[5], pasid: v[6], grpid: v[7], cookie: v[8], addr: v[9], perm: v[10], code: v[11], errno: v[12], parent: v[13], raw: v[14], note: v[15] },
+        // Version 1 lines stop at note; v[16] and v[17] are then undefined → null.
+        { seq: v[1], t: v[2], kind: v[3], layer: v[4], dev: v[5], pasid: v[6], grpid: v[7], cookie: v[8], addr: v[9], perm: v[10], code: v[11], errno: v[12], parent: v[13], raw: v[14], note: v[15], line: v[16], iommu: v[17] },
         where,
       );
       if (e.seq !== events) throw new TraceFileError(`${where}: expected event seq ${events}, got ${e.seq}`);

@@ -59,7 +59,7 @@ function fieldTable<K extends string>(field: number, keys: readonly K[]): Record
 const UINT_VALUE_TAG = PF.DebugAnnotation.uintValue * 8; // wire type 0
 const INT_VALUE_TAG = PF.DebugAnnotation.intValue * 8;
 
-const ANNOTATION_NAMES = ['seq', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'raw', 'note'] as const;
+const ANNOTATION_NAMES = ['seq', 'dev', 'pasid', 'grpid', 'cookie', 'addr', 'perm', 'code', 'errno', 'parent', 'raw', 'note', 'line', 'iommu'] as const;
 
 class PftraceWriter implements TraceModelVisitor {
   readonly w = new ProtoWriter(FLUSH_AT * 2);
@@ -168,6 +168,8 @@ class PftraceWriter implements TraceModelVisitor {
     this.uintAnnotation('parent', e.parent);
     this.stringAnnotation('raw', e.raw);
     this.stringAnnotation('note', e.note);
+    this.uintAnnotation('line', e.line);
+    this.uintAnnotation('iommu', e.iommu);
   }
 
   instant(track: TrackDef, e: EventRow, fault: number | null, flow: FlowStep | null): void {

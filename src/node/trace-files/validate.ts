@@ -86,6 +86,10 @@ function describe(v: unknown): string {
 
 const U32 = 0xffff_ffff;
 export const MAX_T = Number.MAX_SAFE_INTEGER;
+/** Highest scenario source line (a source is at most LIMITS.source characters). */
+const MAX_LINE = LIMITS.source;
+/** Highest IOMMU unit index. */
+const MAX_IOMMU = 255;
 
 /** Validates one event's columns (everything but seq order, which the reader checks). */
 export function eventFromFields(
@@ -105,6 +109,9 @@ export function eventFromFields(
     parent: unknown;
     raw: unknown;
     note: unknown;
+    /** Absent in files written before schema v3. */
+    line?: unknown;
+    iommu?: unknown;
   },
   where: string,
 ): EventRow {
@@ -134,6 +141,8 @@ export function eventFromFields(
     parent,
     raw,
     note: strOrNull(f.note, `${where}: note`, LIMITS.note),
+    line: intOrNull(f.line, `${where}: line`, 1, MAX_LINE),
+    iommu: intOrNull(f.iommu, `${where}: iommu`, 0, MAX_IOMMU),
   };
 }
 

@@ -73,6 +73,8 @@ export function fakeEvent(seq: number, overrides: Partial<EventRow> = {}): Event
     parent: null,
     raw: null,
     note: null,
+    line: null,
+    iommu: null,
     ...overrides,
   };
 }
