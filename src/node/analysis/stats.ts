@@ -5,6 +5,7 @@
  * FAULT_QUEUED → response written (`latency`) and page request → PRG response
  * at the device (`deviceLatency`).
  */
+import { latencyHistogram } from '../../shared/latency-histogram';
 import { spellResponseCode } from '../../shared/uapi/iommufd';
 import type { SqlDatabase } from '../db/sql-database';
 import { pairKey } from './keys';
@@ -36,7 +37,14 @@ class Group {
     if (devLat !== null) this.dev.push(devLat);
   }
   done(key: Omit<StatsGroup, 'faults' | 'latency' | 'deviceLatency'>): StatsGroup {
-    return { ...key, faults: this.faults, latency: latencyStats(this.lat), deviceLatency: latencyStats(this.dev) };
+    return {
+      ...key,
+      faults: this.faults,
+      latency: latencyStats(this.lat),
+      deviceLatency: latencyStats(this.dev),
+      latencyHistogram: latencyHistogram(this.lat),
+      deviceLatencyHistogram: latencyHistogram(this.dev),
+    };
   }
 }
 

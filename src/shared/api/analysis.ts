@@ -6,6 +6,7 @@
  */
 import type { EventRow, Layer } from '../events';
 import type { KernelProfileId } from '../uapi/profiles';
+import type { LatencyHistogram } from '../latency-histogram';
 import type { SessionStatus } from './workbench';
 
 export interface TimelineRequest {
@@ -323,6 +324,9 @@ export interface StatsGroup {
   /** ns; null when no fault of the group has both ends. */
   readonly latency: LatencyStats | null;
   readonly deviceLatency: LatencyStats | null;
+  /** The same latencies in power-of-two buckets (absent from hosts that do not count them). */
+  readonly latencyHistogram?: LatencyHistogram | null;
+  readonly deviceLatencyHistogram?: LatencyHistogram | null;
 }
 
 export interface SessionStats {
