@@ -1,6 +1,5 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeEvent } from '@renderer/testing/fake-api';
 import { MIN_SPAN_NS, useTimelineStore } from './timeline-store';
 
 describe('useTimelineStore', () => {
@@ -8,13 +7,13 @@ describe('useTimelineStore', () => {
 
   it('setBounds() fits the session with a margin and clears the selection', () => {
     const store = useTimelineStore();
-    store.selectEvent(fakeEvent(3));
+    store.selectSeq(3);
     store.setBounds(1_000, 11_000);
     expect(store.startNs).toBeLessThan(1_000);
     expect(store.endNs).toBeGreaterThan(11_000);
     expect(store.startNs).toBeGreaterThan(0);
     expect(store.selectedSeq).toBeNull();
-    expect(store.selectedEvent).toBeNull();
+    expect(store.isFitted).toBe(true);
   });
 
   it('fit() works for a session whose events all share one instant', () => {
@@ -63,13 +62,30 @@ describe('useTimelineStore', () => {
     expect(store.spanNs).toBe(2_000);
   });
 
-  it('selectEvent() keeps the seq and the row together', () => {
+  it('selectSeq() selects by seq; reveal issues a new request each time', () => {
     const store = useTimelineStore();
-    const e = fakeEvent(7, { kind: 'FAULT_READ', cookie: 3 });
-    store.selectEvent(e);
+    store.selectSeq(7);
     expect(store.selectedSeq).toBe(7);
-    expect(store.selectedEvent).toEqual(e);
-    store.selectEvent(null);
+    expect(store.revealRequest).toBeNull();
+    store.selectSeq(9, { reveal: true });
+    const first = store.revealRequest;
+    expect(first?.seq).toBe(9);
+    store.selectSeq(9, { reveal: true });
+    expect(store.revealRequest?.seq).toBe(9);
+    expect(store.revealRequest?.id).toBeGreaterThan(first!.id);
+    store.selectSeq(null, { reveal: true });
     expect(store.selectedSeq).toBeNull();
+    expect(store.revealRequest?.seq).toBe(9);
+  });
+
+  it('centerOn() keeps the span unless told otherwise; isFitted turns false', () => {
+    const store = useTimelineStore();
+    store.setBounds(0, 10_000);
+    store.setWindow(0, 2_000);
+    expect(store.isFitted).toBe(false);
+    store.centerOn(5_000);
+    expect([store.startNs, store.endNs]).toEqual([4_000, 6_000]);
+    store.centerOn(5_000, 400);
+    expect([store.startNs, store.endNs]).toEqual([4_800, 5_200]);
   });
 });

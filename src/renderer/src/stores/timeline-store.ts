@@ -1,11 +1,16 @@
 /**
  * Timeline view state: the visible window (virtual ns), the session's time
- * bounds and the selected event. Zoom and pan keep the window inside the
- * bounds widened by a margin, so the user cannot lose the trace off-screen.
+ * bounds and the selected event's seq. Event data never lives here: the
+ * timeline keeps its windows in a non-reactive cache, the inspector fetches
+ * the selected event by seq. Zoom and pan keep the window inside the bounds
+ * widened by a margin, so the user cannot lose the trace off-screen.
+ *
+ * The player's cursor IS `selectedSeq`: any panel selects an event with
+ * `selectSeq(seq, { reveal: true })`, and the timeline brings it into view
+ * when it sees `revealRequest` change.
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { EventRow } from '@shared/events';
 
 /** Narrowest window, ns: a few ns per pixel is far below any event spacing. */
 export const MIN_SPAN_NS = 20;
@@ -14,6 +19,17 @@ const FIT_MARGIN = 0.04;
 /** The window may leave the session by this fraction of its span (min 100 ns) on each side. */
 const LIMIT_MARGIN = 0.25;
 
+/** A request to bring an event into view; `id` grows so the same seq can be revealed twice. */
+export interface RevealRequest {
+  readonly id: number;
+  readonly seq: number;
+}
+
+export interface SelectOptions {
+  /** Bring the event into view (pan, and zoom in when it is lost in a wide window). */
+  readonly reveal?: boolean;
+}
+
 export const useTimelineStore = defineStore('timeline', () => {
   /** First and last event time of the shown session, ns. */
   const boundsStartNs = ref(0);
@@ -21,9 +37,10 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** The visible window, ns. */
   const startNs = ref(0);
   const endNs = ref(1_000);
+  /** The selected event (the player's cursor), or null. */
   const selectedSeq = ref<number | null>(null);
-  /** The selected event itself: one row, for the details panel. */
-  const selectedEvent = shallowRef<EventRow | null>(null);
+  const revealRequest = shallowRef<RevealRequest | null>(null);
+  let revealCounter = 0;
 
   const spanNs = computed(() => endNs.value - startNs.value);
 
@@ -48,7 +65,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   function setBounds(start: number, end: number): void {
     boundsStartNs.value = start;
     boundsEndNs.value = Math.max(start, end);
-    selectEvent(null);
+    selectSeq(null);
     fit();
   }
 
@@ -58,6 +75,14 @@ export const useTimelineStore = defineStore('timeline', () => {
     const margin = Math.max(50, span * FIT_MARGIN);
     setWindow(boundsStartNs.value - margin, boundsEndNs.value + margin);
   }
+
+  /** True when the window is what fit() would show. */
+  const isFitted = computed(() => {
+    const span = boundsEndNs.value - boundsStartNs.value;
+    const margin = Math.max(50, span * FIT_MARGIN);
+    const want = span + 2 * margin;
+    return Math.abs(spanNs.value - want) <= want * 1e-6 + 1 && Math.abs(startNs.value - (boundsStartNs.value - margin)) <= want * 1e-6 + 1;
+  });
 
   /**
    * Zooms by `factor` (>1 in, <1 out) keeping `anchorNs` at the same place on
@@ -82,9 +107,15 @@ export const useTimelineStore = defineStore('timeline', () => {
     pan(spanNs.value * fraction);
   }
 
-  function selectEvent(event: EventRow | null): void {
-    selectedEvent.value = event;
-    selectedSeq.value = event?.seq ?? null;
+  /** Centres the window on `ns`; `span` (ns) replaces the window width when given. */
+  function centerOn(ns: number, span: number = spanNs.value): void {
+    setWindow(ns - span / 2, ns + span / 2);
+  }
+
+  /** Selects an event by seq (null clears); `reveal` asks the timeline to bring it into view. */
+  function selectSeq(seq: number | null, opts: SelectOptions = {}): void {
+    selectedSeq.value = seq;
+    if (seq !== null && opts.reveal) revealRequest.value = { id: ++revealCounter, seq };
   }
 
   return {
@@ -93,15 +124,17 @@ export const useTimelineStore = defineStore('timeline', () => {
     startNs,
     endNs,
     selectedSeq,
-    selectedEvent,
+    revealRequest,
     spanNs,
+    isFitted,
     setWindow,
     setBounds,
     fit,
     zoom,
     pan,
     panByFraction,
-    selectEvent,
+    centerOn,
+    selectSeq,
   };
 });
 

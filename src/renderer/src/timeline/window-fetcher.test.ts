@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import type { TimelineRequest, TimelineWindow } from '@shared/api/analysis';
+import { FakeApi } from '@renderer/testing/fake-api';
+import { PAGE_BUCKETS, TimelineFetcher, levelFor, pageRange } from './window-fetcher';
+
+/** A getTimeline that records requests and answers only when the test says so. */
+function controlledApi(): { api: FakeApi; requests: TimelineRequest[]; answerAll: () => Promise<void>; failAll: () => Promise<void> } {
+  const api = new FakeApi();
+  const requests: TimelineRequest[] = [];
+  let pending: { req: TimelineRequest; resolve: (w: TimelineWindow) => void; reject: (e: Error) => void }[] = [];
+  api.answers.getTimeline = (req) =>
+    new Promise<TimelineWindow>((resolve, reject) => {
+      requests.push(req);
+      pending.push({ req, resolve, reject });
+    });
+  const settle = async (fail: boolean): Promise<void> => {
+    // Answering lets the fetcher send queued requests; loop until quiet.
+    for (let round = 0; round < 20 && pending.length > 0; round++) {
+      const batch = pending;
+      pending = [];
+      for (const p of batch) {
+        if (fail) p.reject(new Error('boom'));
+        else p.resolve(windowFor(p.req));
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  };
+  return { api, requests, answerAll: () => settle(false), failAll: () => settle(true) };
+}
+
+function windowFor(req: TimelineRequest): TimelineWindow {
+  const bucketNs = (req.to - req.from) / req.buckets;
+  return { sessionId: req.sessionId, fromSeq: 0, toSeq: -1, bucketNs, firstBucket: req.from / bucketNs, bucketCount: req.buckets, path: 'lod', slices: true, tracks: [] };
+}
+
+describe('levelFor / pageRange', () => {
+  it('picks the power of two at or above ns per pixel', () => {
+    expect(levelFor(1000, 1000)).toBe(0);
+    expect(levelFor(1001, 1000)).toBe(1);
+    expect(levelFor(1 << 20, 1024)).toBe(10);
+    expect(levelFor(10, 1000)).toBe(0);
+  });
+
+  it('covers the window with aligned pages and a margin page per side', () => {
+    const pageNs = PAGE_BUCKETS * 2; // level 1
+    expect(pageRange(pageNs * 3 + 5, pageNs * 5, 1)).toEqual({ first: 2, last: 5 });
+    expect(pageRange(pageNs * 3 + 5, pageNs * 5, 1, PAGE_BUCKETS, 0)).toEqual({ first: 3, last: 4 });
+  });
+});
+
+describe('TimelineFetcher', () => {
+  it('requests aligned pages at one bucket per pixel and answers the same view from the cache', async () => {
+    const { api, requests, answerAll } = controlledApi();
+    let loads = 0;
+    const f = new TimelineFetcher(api, () => loads++, { concurrency: 8 });
+    f.setSession(1, 0, 1_000_000);
+    const first = f.view(100_000, 200_000, 1000);
+    expect(first.complete).toBe(false);
+    expect(first.loading).toBe(true);
+    const level = levelFor(100_000, 1000);
+    const pageNs = PAGE_BUCKETS * 2 ** level;
+    await answerAll();
+    expect(loads).toBe(requests.length);
+    for (const r of requests) {
+      expect(r.buckets).toBe(PAGE_BUCKETS);
+      expect(r.to - r.from).toBe(pageNs);
+      expect(r.from % pageNs).toBe(0);
+      expect(r.maxEvents).toBeGreaterThan(0);
+    }
+    const { first: p0, last: p1 } = pageRange(100_000, 200_000, level);
+    expect(requests.map((r) => r.from / pageNs).sort((a, b) => a - b)).toEqual(Array.from({ length: p1 - p0 + 1 }, (_, i) => p0 + i));
+    const sent = requests.length;
+    const again = f.view(100_000, 200_000, 1000);
+    expect(again.complete).toBe(true);
+    expect(again.segments.length).toBe(sent);
+    // A small pan stays within the fetched margin: nothing new is asked.
+    f.view(101_000, 201_000, 1000);
+    expect(requests.length).toBe(sent);
+  });
+
+  it('shows the last complete frame while a new level loads', async () => {
+    const { api, answerAll } = controlledApi();
+    const f = new TimelineFetcher(api, () => undefined, { concurrency: 8 });
+    f.setSession(1, 0, 1_000_000);
+    f.view(0, 1_000_000, 1000);
+    await answerAll();
+    const done = f.view(0, 1_000_000, 1000);
+    expect(done.complete).toBe(true);
+    // Zoom in: the new level is missing, the old pages stand in, clipped to the slots.
+    const zoomed = f.view(400_000, 500_000, 1000);
+    expect(zoomed.complete).toBe(false);
+    expect(zoomed.segments.length).toBeGreaterThan(0);
+    expect(zoomed.segments.every((s) => s.page.level === done.level)).toBe(true);
+    for (const s of zoomed.segments) {
+      expect(s.clipStartNs).toBeGreaterThanOrEqual(s.page.startNs);
+      expect(s.clipEndNs).toBeLessThanOrEqual(s.page.endNs);
+    }
+    await answerAll();
+    const after = f.view(400_000, 500_000, 1000);
+    expect(after.complete).toBe(true);
+    expect(after.segments.every((s) => s.page.level === levelFor(100_000, 1000))).toBe(true);
+  });
+
+  it('drops answers for a session that is no longer shown', async () => {
+    const { api, answerAll } = controlledApi();
+    let loads = 0;
+    const f = new TimelineFetcher(api, () => loads++, { concurrency: 8 });
+    f.setSession(1, 0, 1_000_000);
+    f.view(0, 1_000_000, 1000);
+    f.setSession(2, 0, 1_000_000);
+    await answerAll();
+    expect(loads).toBe(0);
+    const v = f.view(0, 1_000_000, 1000);
+    expect(v.complete).toBe(false);
+    expect(v.segments).toEqual([]);
+  });
+
+  it('never sends queued requests the view no longer needs', async () => {
+    const { api, requests, answerAll } = controlledApi();
+    const f = new TimelineFetcher(api, () => undefined, { concurrency: 1 });
+    f.setSession(1, 0, 100_000_000);
+    f.view(0, 100_000, 1000); // sends one, queues the rest
+    expect(requests.length).toBe(1);
+    f.view(90_000_000, 90_100_000, 1000); // far away: the old queue is replaced
+    await answerAll();
+    const farPageNs = PAGE_BUCKETS * 2 ** levelFor(100_000, 1000);
+    const near = requests.slice(1).filter((r) => r.from < 1_000_000);
+    expect(near).toEqual([]);
+    expect(requests.slice(1).every((r) => r.from >= 90_000_000 - 2 * farPageNs)).toBe(true);
+  });
+
+  it('skips pages outside the session and evicts the least recently used', async () => {
+    const { api, requests, answerAll } = controlledApi();
+    const f = new TimelineFetcher(api, () => undefined, { concurrency: 8, capacity: 3 });
+    f.setSession(1, 0, 1000);
+    f.view(-5_000, 5_000, 10); // level 10: page = 512 Ki ns, only page 0 touches the session
+    await answerAll();
+    expect(requests.map((r) => r.from)).toEqual([0]);
+    f.setSession(1, 0, 10_000_000);
+    for (let i = 0; i < 6; i++) {
+      f.view(i * 1_000_000, (i + 1) * 1_000_000, 1000);
+      await answerAll();
+    }
+    const sent = requests.length;
+    f.view(0, 1_000_000, 1000); // long evicted: asked again
+    await answerAll();
+    expect(requests.length).toBeGreaterThan(sent);
+  });
+
+  it('does not retry a failed page on every frame, and reports the error', async () => {
+    const { api, requests, failAll } = controlledApi();
+    const f = new TimelineFetcher(api, () => undefined, { concurrency: 8 });
+    f.setSession(1, 0, 1_000_000);
+    f.view(0, 1_000_000, 1000);
+    await failAll();
+    const sent = requests.length;
+    const v = f.view(0, 1_000_000, 1000);
+    expect(requests.length).toBe(sent);
+    expect(v.loading).toBe(false);
+    expect(f.lastError).toBe('boom');
+  });
+});
