@@ -2,7 +2,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setApi } from '@renderer/ipc/client';
 import { FakeApi, fakeSession } from '@renderer/testing/fake-api';
-import { useSessionStore } from './session-store';
+import { useJobsStore } from './jobs-store';
+import { sessionMatches, useSessionStore } from './session-store';
 
 describe('useSessionStore', () => {
   let api: FakeApi;
@@ -100,5 +101,138 @@ describe('useSessionStore', () => {
     expect(api.listenerCount).toBe(1);
     store.$dispose();
     expect(api.listenerCount).toBe(0);
+  });
+
+  it('filters by every word typed and lists newest first', async () => {
+    api.sessions = [
+      fakeSession(1, { name: 'happy-path', vendor: 'amd' }),
+      fakeSession(2, { name: 'prq-overflow', status: 'aborted' }),
+      fakeSession(3, { name: 'happy-path', kernelProfile: 'v4' }),
+    ];
+    const store = useSessionStore();
+    await store.refresh();
+    expect(store.visibleSessions.map((s) => s.id)).toEqual([3, 2, 1]);
+    store.filter = 'happy v4';
+    expect(store.visibleSessions.map((s) => s.id)).toEqual([3]);
+    store.filter = 'ABORTED';
+    expect(store.visibleSessions.map((s) => s.id)).toEqual([2]);
+    store.filter = '#1';
+    expect(store.visibleSessions.map((s) => s.id)).toEqual([1]);
+    expect(sessionMatches(fakeSession(4), '   ')).toBe(true);
+  });
+
+  it('rename() trims the name, tells the host and shows the new name', async () => {
+    api.sessions = [fakeSession(1)];
+    const store = useSessionStore();
+    await store.refresh();
+    expect(await store.rename(1, '  baseline  ')).toBe(true);
+    expect(store.sessions[0]!.name).toBe('baseline');
+  });
+
+  it('rename() refuses an empty name without asking the host', async () => {
+    api.sessions = [fakeSession(1)];
+    const store = useSessionStore();
+    expect(await store.rename(1, '   ')).toBe(false);
+    expect(store.lastError).toBe('rename: a session needs a name');
+    expect(api.calls).not.toContain('renameSession');
+  });
+
+  it('rename() reports what the host says when it refuses', async () => {
+    const store = useSessionStore();
+    expect(await store.rename(9, 'x')).toBe(false);
+    expect(store.lastError).toBe('renameSession(#9): no session 9');
+  });
+
+  it('remove() deletes the session and drops the selection when it was selected', async () => {
+    api.sessions = [fakeSession(1), fakeSession(2)];
+    const store = useSessionStore();
+    await store.refresh();
+    store.select(2);
+    expect(await store.remove(2)).toBe(true);
+    expect(store.sessions.map((s) => s.id)).toEqual([1]);
+    expect(store.selectedSessionId).toBeNull();
+  });
+
+  it('counts notes per session for the badges and keeps the count as notes are added and removed', async () => {
+    api.sessions = [fakeSession(1), fakeSession(2)];
+    api.notes = [{ id: 1, sessionId: 2, seq: 4, t: 400, text: 'stall here', createdAt: '2026-01-01T00:00:00.000Z' }];
+    const store = useSessionStore();
+    await store.refresh();
+    await vi.waitFor(() => expect([...store.noteCounts]).toEqual([[2, 1], [1, 0]]));
+    await store.showNotes(2);
+    expect(store.openNotes.map((n) => n.text)).toEqual(['stall here']);
+    const note = await store.addNote(2, '  second look ', 7);
+    expect(note).toMatchObject({ sessionId: 2, seq: 7, text: 'second look' });
+    expect(store.openNotes.map((n) => n.text)).toEqual(['stall here', 'second look']);
+    expect(store.noteCounts.get(2)).toBe(2);
+    await store.removeNote(2, 1);
+    expect(store.openNotes.map((n) => n.text)).toEqual(['second look']);
+    expect(store.noteCounts.get(2)).toBe(1);
+    expect(await store.addNote(2, '   ')).toBeNull();
+  });
+
+  describe('importFiles()', () => {
+    function fakeImportHost(sessionId: number): { chunks: string[] } {
+      const seen = { chunks: [] as string[] };
+      api.answers.beginUpload = async () => ({ uploadId: 'up-1' });
+      api.answers.uploadChunk = async (r) => void seen.chunks.push(Buffer.from(r.data, 'base64').toString());
+      api.answers.importTrace = async (r) => {
+        api.fireJobProgress({ jobId: r.jobId!, kind: 'import', phase: 'indexing', done: 3, total: 3, finished: false });
+        api.sessions.push(fakeSession(sessionId, { name: 'imported', eventCount: 3 }));
+        return { sessionId, format: 'iopftrace', events: 3 };
+      };
+      return seen;
+    }
+
+    it('uploads the file, imports it and selects the imported session', async () => {
+      api.sessions = [fakeSession(1)];
+      const seen = fakeImportHost(2);
+      const store = useSessionStore();
+      const jobs = useJobsStore();
+      const result = await store.importFiles([new File(['{"format":"iopftrace"}\n'], 'run.iopftrace')]);
+      expect(result).toEqual({ sessionId: 2, format: 'iopftrace', events: 3 });
+      expect(seen.chunks.join('')).toBe('{"format":"iopftrace"}\n');
+      expect(store.selectedSessionId).toBe(2);
+      expect(store.sessions.map((s) => s.id)).toEqual([1, 2]);
+      expect(store.importing).toBeNull();
+      expect(store.importError).toBeNull();
+      // The job went through the jobs store: its upload and the host's phase both reached it.
+      expect(jobs.list).toEqual([expect.objectContaining({ kind: 'import', label: 'import run.iopftrace', phase: 'indexing', finished: true })]);
+    });
+
+    it('refuses a file that cannot be a trace before uploading anything', async () => {
+      const store = useSessionStore();
+      expect(await store.importFiles([new File(['x'], 'notes.txt')])).toBeNull();
+      expect(store.importError).toMatch(/^notes\.txt: not a trace file/);
+      expect(api.calls).not.toContain('beginUpload');
+    });
+
+    it('shows the host\'s reason when it refuses the content, and selects nothing', async () => {
+      api.sessions = [fakeSession(1)];
+      const store = useSessionStore();
+      await store.refresh();
+      store.select(1);
+      fakeImportHost(2);
+      api.answers.importTrace = () => Promise.reject(new Error('bad.json line 3: unknown kind "FOO"'));
+      expect(await store.importFiles([new File(['[]'], 'bad.json')])).toBeNull();
+      expect(store.importError).toBe('bad.json: bad.json line 3: unknown kind "FOO"');
+      expect(store.selectedSessionId).toBe(1);
+      expect(store.importing).toBeNull();
+    });
+
+    it('imports several dropped files in turn and selects the last', async () => {
+      const store = useSessionStore();
+      let next = 10;
+      api.answers.beginUpload = async () => ({ uploadId: `u${next}` });
+      api.answers.uploadChunk = async () => undefined;
+      api.answers.importTrace = async () => {
+        const sessionId = next++;
+        api.sessions.push(fakeSession(sessionId));
+        return { sessionId, format: 'chrome', events: 1 };
+      };
+      await store.importFiles([new File(['[]'], 'a.json'), new File(['[]'], 'b.json')]);
+      expect(store.sessions.map((s) => s.id)).toEqual([10, 11]);
+      expect(store.selectedSessionId).toBe(11);
+    });
   });
 });

@@ -145,6 +145,11 @@ export class FakeApi implements WorkbenchApi {
   files = new Map<string, string>();
   private readonly progressListeners = new Set<(p: JobProgress) => void>();
 
+  /** Subscribers to onJobProgress (stores must let go when disposed). */
+  get progressListenerCount(): number {
+    return this.progressListeners.size;
+  }
+
   fireJobProgress(p: JobProgress): void {
     for (const l of [...this.progressListeners]) l(p);
   }
