@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiInputError } from '../shared/api/validate';
-import { WORKBENCH_METHODS, type AppInfo, type Disposable } from '../shared/api/workbench';
+import { WORKBENCH_METHODS, type AppInfo, type Disposable, type JobProgress, type WorkbenchMethods } from '../shared/api/workbench';
 import {
   isTrustedSender,
   registerWorkbenchIpc,
@@ -36,28 +36,50 @@ function fakeIpcMain() {
 
 function fakeService() {
   const listeners = new Set<() => void>();
+  const progressListeners = new Set<(p: JobProgress) => void>();
   const info: AppInfo = { name: 'IOPF Workbench', version: '0.1.0', host: 'electron', databasePath: '/tmp/w.db', sqliteDriver: 'x' };
+  // Every method exists (the host registers them all); the ones a test uses answer for real.
+  const unfaked = Object.fromEntries(
+    WORKBENCH_METHODS.map((m) => [m, vi.fn(async () => Promise.reject(new Error(`${m} is not faked`)))]),
+  ) as unknown as WorkbenchMethods;
   const service = {
+    ...unfaked,
     getAppInfo: vi.fn(async () => info),
     listSessions: vi.fn(async () => []),
     getEvents: vi.fn(async (r: { sessionId: number }) => ({ sessionId: r.sessionId, events: [], more: false })),
     listScenarios: vi.fn(async () => []),
-    runScenario: vi.fn(async () => ({ sessionId: 1, eventCount: 5, passed: 1, failed: 0, violations: 0 })),
+    findEvents: vi.fn(async () => ({ events: [], more: false })),
+    cancelJob: vi.fn(async () => true),
+    runScenario: vi.fn(async () => ({ sessionId: 1, eventCount: 5, passed: 1, failed: 0, violations: 0, error: null, cancelled: false, diagnostics: [] })),
     onDidChangeSessions: (listener: () => void): Disposable => {
       listeners.add(listener);
       return { dispose: () => listeners.delete(listener) };
+    },
+    onJobProgress: (listener: (p: JobProgress) => void): Disposable => {
+      progressListeners.add(listener);
+      return { dispose: () => progressListeners.delete(listener) };
     },
   } satisfies WorkbenchHostService;
   const fire = () => {
     for (const l of listeners) l();
   };
-  return { service, fire, listenerCount: () => listeners.size };
+  const fireProgress = (p: JobProgress) => {
+    for (const l of progressListeners) l(p);
+  };
+  return { service, fire, fireProgress, listenerCount: () => listeners.size + progressListeners.size };
 }
 
 function fakeWebContents(destroyed = false) {
   const sent: string[] = [];
-  const wc: WebContentsLike = { send: (channel) => sent.push(channel), isDestroyed: () => destroyed };
-  return { wc, sent };
+  const payloads: unknown[][] = [];
+  const wc: WebContentsLike = {
+    send: (channel, ...args) => {
+      sent.push(channel);
+      payloads.push(args);
+    },
+    isDestroyed: () => destroyed,
+  };
+  return { wc, sent, payloads };
 }
 
 function setup(targets: WebContentsLike[] = []) {
@@ -122,10 +144,33 @@ describe('registerWorkbenchIpc', () => {
     expect(gone.sent).toEqual([]);
   });
 
+  it('forwards onJobProgress to live windows with its payload', () => {
+    const live = fakeWebContents();
+    const gone = fakeWebContents(true);
+    const { fireProgress } = setup([live.wc, gone.wc]);
+    const progress: JobProgress = { jobId: 'run-1', kind: 'run', phase: 'running', done: 120, total: null, finished: false };
+    fireProgress(progress);
+    expect(live.sent).toEqual(['iopf:onJobProgress']);
+    expect(live.payloads).toEqual([[progress]]);
+    expect(gone.sent).toEqual([]);
+  });
+
+  it('validates the new methods before the service: findEvents and cancelJob', async () => {
+    const { invoke, service } = setup();
+    const ok = { sessionId: 2, filter: { kinds: ['FAULT_READ'] }, fromSeq: 0, direction: 'forward', limit: 5 };
+    await expect(invoke('iopf:findEvents', topFrame(), ok)).resolves.toEqual({ events: [], more: false });
+    expect(service.findEvents).toHaveBeenCalledWith(ok);
+    await expect(invoke('iopf:findEvents', topFrame(), { ...ok, filter: { kinds: ['NOT_A_KIND'] } })).rejects.toThrow(/not an event kind/);
+    await expect(invoke('iopf:cancelJob', topFrame(), '../etc')).rejects.toThrow(ApiInputError);
+    await expect(invoke('iopf:cancelJob', topFrame(), 'run-1')).resolves.toBe(true);
+    expect(service.findEvents).toHaveBeenCalledTimes(1);
+    expect(service.cancelJob).toHaveBeenCalledWith('run-1');
+  });
+
   it('dispose removes every handler and the event subscription', async () => {
     const live = fakeWebContents();
     const { registration, handlers, listenerCount, fire, invoke } = setup([live.wc]);
-    expect(listenerCount()).toBe(1);
+    expect(listenerCount()).toBe(2);
     registration.dispose();
     expect(handlers.size).toBe(0);
     expect(listenerCount()).toBe(0);

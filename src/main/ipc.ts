@@ -11,8 +11,10 @@
 import { validateArgs } from '../shared/api/validate';
 import {
   CHANNEL_PREFIX,
+  WORKBENCH_EVENTS,
   WORKBENCH_METHODS,
   type Disposable,
+  type WorkbenchApi,
   type WorkbenchMethod,
   type WorkbenchMethods,
 } from '../shared/api/workbench';
@@ -35,10 +37,8 @@ export interface WebContentsLike {
   isDestroyed(): boolean;
 }
 
-/** The service as the host sees it: the methods plus the event stream. */
-export interface WorkbenchHostService extends WorkbenchMethods {
-  onDidChangeSessions(listener: () => void): Disposable;
-}
+/** The service as the host sees it: the methods plus the event streams. */
+export type WorkbenchHostService = WorkbenchMethods & Pick<WorkbenchApi, 'onDidChangeSessions' | 'onJobProgress'>;
 
 export interface WorkbenchIpcOptions {
   readonly ipcMain: IpcMainLike;
@@ -73,17 +73,22 @@ export function registerWorkbenchIpc(options: WorkbenchIpcOptions): Disposable {
     });
   }
 
-  const changed = channelOf('onDidChangeSessions');
-  const subscription = service.onDidChangeSessions(() => {
+  /** Sends one event to every live window: no arguments for a bare notification, else the payload. */
+  const push = (channel: string, ...payload: unknown[]): void => {
     for (const target of eventTargets()) {
       // A window closing while a scenario runs is normal; sending to it would throw.
-      if (!target.isDestroyed()) target.send(changed);
+      if (!target.isDestroyed()) target.send(channel, ...payload);
     }
-  });
+  };
+  const subscriptions: Disposable[] = WORKBENCH_EVENTS.map((event) =>
+    event === 'onDidChangeSessions'
+      ? service.onDidChangeSessions(() => push(channelOf(event)))
+      : service.onJobProgress((progress) => push(channelOf(event), progress)),
+  );
 
   return {
     dispose: () => {
-      subscription.dispose();
+      for (const s of subscriptions) s.dispose();
       for (const method of WORKBENCH_METHODS) ipcMain.removeHandler(channelOf(method));
     },
   };

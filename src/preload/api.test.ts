@@ -75,9 +75,34 @@ describe('createWorkbenchBridge', () => {
     expect([a, b]).toEqual([0, 1]);
   });
 
+  it('passes job progress to the listener as its one argument, never the IPC event', () => {
+    const { ipc, emit, count } = fakeIpc();
+    const api = createWorkbenchBridge(ipc);
+    const calls: unknown[][] = [];
+    const sub = api.onJobProgress((...args: unknown[]) => calls.push(args));
+    expect(count('iopf:onJobProgress')).toBe(1);
+    const progress = { jobId: 'imp-1', kind: 'import', phase: 'reading', done: 3, total: null, finished: false };
+    emit('iopf:onJobProgress', progress);
+    expect(calls).toEqual([[progress]]);
+    sub.dispose();
+    emit('iopf:onJobProgress', progress);
+    expect(calls).toHaveLength(1);
+    expect(count('iopf:onJobProgress')).toBe(0);
+  });
+
+  it('maps the new methods like the old ones (findEvents, uploadChunk)', async () => {
+    const { ipc, invoked } = fakeIpc();
+    const api = createWorkbenchBridge(ipc);
+    await api.findEvents({ sessionId: 1, filter: { text: 'read' }, fromSeq: 4, direction: 'backward', limit: 1 });
+    await api.uploadChunk({ uploadId: 'u1', offset: 0, data: 'AAAA' });
+    expect(invoked.map((c) => c.channel)).toEqual(['iopf:findEvents', 'iopf:uploadChunk']);
+    expect(invoked[1]!.args).toEqual([{ uploadId: 'u1', offset: 0, data: 'AAAA' }]);
+  });
+
   it('rejects a listener that is not a function', () => {
     const api = createWorkbenchBridge(fakeIpc().ipc);
     expect(() => api.onDidChangeSessions('nope' as unknown as () => void)).toThrow(TypeError);
+    expect(() => api.onJobProgress(42 as unknown as () => void)).toThrow(TypeError);
   });
 });
 

@@ -12,7 +12,9 @@ import {
   WORKBENCH_EVENTS,
   WORKBENCH_METHODS,
   type Disposable,
+  type JobProgress,
   type WorkbenchApi,
+  type WorkbenchEvent,
   type WorkbenchMethods,
 } from '../shared/api/workbench';
 
@@ -42,24 +44,33 @@ export function createWorkbenchBridge(ipc: IpcRendererLike): WorkbenchApi {
     const channel = channelFor(name);
     methods[name] = (...args: unknown[]) => ipc.invoke(channel, ...args);
   }
-  const changed = channelFor('onDidChangeSessions');
+
+  /**
+   * A subscription to one event channel. The IpcRendererEvent carries `sender`
+   * (the ipcRenderer): never hand it to the page; `withPayload` decides
+   * whether the listener gets the event's one argument or none.
+   */
+  function subscribe(event: WorkbenchEvent, listener: unknown, withPayload: boolean): Disposable {
+    if (typeof listener !== 'function') throw new TypeError(`${event} expects a function`);
+    const channel = channelFor(event);
+    const call = listener as (payload?: unknown) => void;
+    const wrapper: Listener = withPayload ? (_event, payload) => call(payload) : () => call();
+    ipc.on(channel, wrapper);
+    let subscribed = true;
+    return {
+      dispose: () => {
+        if (!subscribed) return;
+        subscribed = false;
+        ipc.removeListener(channel, wrapper);
+      },
+    };
+  }
+
   const api: WorkbenchApi = {
     // Built from WORKBENCH_METHODS: every allow-listed method, nothing else.
     ...(methods as unknown as WorkbenchMethods),
-    onDidChangeSessions(listener: () => void): Disposable {
-      if (typeof listener !== 'function') throw new TypeError('onDidChangeSessions expects a function');
-      // The IpcRendererEvent carries `sender` (the ipcRenderer); never hand it to the page.
-      const wrapper: Listener = () => listener();
-      ipc.on(changed, wrapper);
-      let subscribed = true;
-      return {
-        dispose: () => {
-          if (!subscribed) return;
-          subscribed = false;
-          ipc.removeListener(changed, wrapper);
-        },
-      };
-    },
+    onDidChangeSessions: (listener: () => void): Disposable => subscribe('onDidChangeSessions', listener, false),
+    onJobProgress: (listener: (progress: JobProgress) => void): Disposable => subscribe('onJobProgress', listener, true),
   };
   return Object.freeze(api);
 }

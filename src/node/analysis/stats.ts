@@ -5,6 +5,7 @@
  * FAULT_QUEUED → response written (`latency`) and page request → PRG response
  * at the device (`deviceLatency`).
  */
+import { kindFromCode } from '../../shared/events';
 import { latencyHistogram } from '../../shared/latency-histogram';
 import { spellResponseCode } from '../../shared/uapi/iommufd';
 import type { SqlDatabase } from '../db/sql-database';
@@ -48,16 +49,34 @@ class Group {
   }
 }
 
-export function sessionStats(db: SqlDatabase, sessionId: number): SessionStats {
+/** Inclusive seq bounds; either end may be open. */
+export interface SeqRange {
+  readonly fromSeq?: number;
+  readonly toSeq?: number;
+}
+
+/**
+ * Statistics of a session, or of a seq range of it: the events in
+ * [fromSeq, toSeq] and the faults whose first event lies there (a fault that
+ * starts in the range counts whole, even when it ends after it).
+ */
+export function sessionStats(db: SqlDatabase, sessionId: number, range: SeqRange = {}): SessionStats {
   const info = ensureIndexed(db, sessionId);
   if (!info) throw new StatsError(`session ${sessionId} is still recording; statistics are computed when it stops`);
+  const ranged = range.fromSeq !== undefined || range.toSeq !== undefined;
+  const from = Math.max(0, range.fromSeq ?? 0);
+  const to = Math.min(info.eventCount - 1, range.toSeq ?? Number.MAX_SAFE_INTEGER);
   const overall = new Group();
   const byDevice = new Map<number, Group>();
   const byPasid = new Map<number | string, { dev: number; pasid: number | null; g: Group }>();
   const byCode = new Map<number | null, Group>();
   const outcomes: Record<string, number> = {};
   // Arrays, not objects: this reads one row per fault.
-  const rows = db.prepare('SELECT dev, pasid, code, outcome, latency_ns, device_latency_ns FROM faults WHERE session_id = ?').values(sessionId);
+  const rows = ranged
+    ? db
+        .prepare('SELECT dev, pasid, code, outcome, latency_ns, device_latency_ns FROM faults WHERE session_id = ? AND first_seq BETWEEN ? AND ?')
+        .values(sessionId, from, to)
+    : db.prepare('SELECT dev, pasid, code, outcome, latency_ns, device_latency_ns FROM faults WHERE session_id = ?').values(sessionId);
   for (const r of rows) {
     const dev = Number(r[0]);
     const pasid = r[1] === null ? null : Number(r[1]);
@@ -80,8 +99,8 @@ export function sessionStats(db: SqlDatabase, sessionId: number): SessionStats {
   }
   return {
     sessionId,
-    events: info.eventCount,
-    kindCounts: info.kindCounts,
+    events: ranged ? Math.max(0, to - from + 1) : info.eventCount,
+    kindCounts: ranged ? kindCountsIn(db, sessionId, from, to) : info.kindCounts,
     faults: rows.length,
     outcomes,
     overall: overall.done({}),
@@ -93,4 +112,16 @@ export function sessionStats(db: SqlDatabase, sessionId: number): SessionStats {
       .sort(([a], [b]) => (a ?? -1) - (b ?? -1))
       .map(([code, g]) => g.done({ code, codeName: code === null ? 'none' : spellResponseCode(code) })),
   };
+}
+
+/** Events per kind in [from, to]: one range scan of the clustered key. */
+function kindCountsIn(db: SqlDatabase, sessionId: number, from: number, to: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (to < from) return out;
+  const rows = db.prepare('SELECT kind, count(*) FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? GROUP BY kind').values(sessionId, from, to);
+  for (const [kind, n] of rows) {
+    const name = kindFromCode(Number(kind));
+    if (name) out[name] = Number(n);
+  }
+  return out;
 }

@@ -74,6 +74,10 @@ export interface RunScenarioScriptOptions {
   readonly onConsole?: (level: ConsoleLevel, text: string) => void;
   /** A built worker script to use instead of the one found next to this module. */
   readonly workerPath?: string;
+  /** Aborting terminates the worker; a recorded session is kept, marked aborted (the host's "cancel"). */
+  readonly signal?: AbortSignal;
+  /** Called on every watchdog tick with the events emitted so far (progress for the host). */
+  readonly onProgress?: (events: number) => void;
 }
 
 export interface ScriptRunResult {
@@ -131,6 +135,7 @@ function internal(file: string, message: string): ScriptError {
 type Kill =
   | { readonly reason: 'stall'; readonly ms: number }
   | { readonly reason: 'timeout'; readonly ms: number }
+  | { readonly reason: 'cancelled' }
   | { readonly reason: 'ignored'; readonly error: ScriptError };
 
 function runInWorker(
@@ -191,8 +196,12 @@ function runInWorker(
       }
       if (trip && now - trip.at >= limits.graceMs) terminate({ reason: 'ignored', error: trip.error });
       if (options.timeoutMs !== undefined && now - started >= options.timeoutMs) terminate({ reason: 'timeout', ms: options.timeoutMs });
+      options.onProgress?.(Atomics.load(view, HB.EVENTS));
     }, limits.tickMs);
     tick.unref();
+    const onAbort = (): void => terminate({ reason: 'cancelled' });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
 
     worker.on('message', (m: WorkerMessage) => {
       switch (m.type) {
@@ -217,6 +226,7 @@ function runInWorker(
     });
     worker.on('exit', () => {
       clearInterval(tick);
+      options.signal?.removeEventListener('abort', onAbort);
       const runMs = performance.now() - started;
       const timings = { prepareMs, runMs };
       if (done) {
@@ -232,7 +242,9 @@ function runInWorker(
         return;
       }
       const error = deathError(script, view, kill, workerError, limits.memoryMb);
-      const id = options.record ? abortInParent(options, script, sessionId, error) : undefined;
+      // A run cancelled before its session was created leaves nothing behind.
+      const keep = options.record && !(kill?.reason === 'cancelled' && sessionId === undefined);
+      const id = keep ? abortInParent(options, script, sessionId, error) : undefined;
       resolve({
         ok: false,
         error,
@@ -251,6 +263,7 @@ function deathError(script: PreparedScript, view: Int32Array, kill: Kill | undef
   const at = { file: script.filename, line: site?.line ?? 0, column: site?.column ?? 0 };
   if (kill?.reason === 'stall') return { kind: 'runaway', message: runawayMessages.stall(kill.ms), ...at };
   if (kill?.reason === 'timeout') return { kind: 'runaway', message: runawayMessages.timeout(kill.ms), ...at };
+  if (kill?.reason === 'cancelled') return { kind: 'internal', message: 'the run was cancelled', ...at };
   if ((workerError as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY')
     return { kind: 'runaway', message: runawayMessages.outOfMemory(memoryMb), ...at };
   const why = workerError ? workerError.message : 'it exited without reporting';

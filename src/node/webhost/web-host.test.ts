@@ -1,25 +1,42 @@
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { RPC_PATH, type RpcEvent, type RpcResponse } from '../../shared/api/rpc';
-import type { AppInfo, Disposable, EventWindow, RunResult } from '../../shared/api/workbench';
+import { WORKBENCH_METHODS, type AppInfo, type Disposable, type EventWindow, type JobProgress, type RunResult, type WorkbenchMethods } from '../../shared/api/workbench';
 import { CONTENT_SECURITY_POLICY } from './security';
 import { startWebHost, type WebHost, type WorkbenchHostService } from './web-host';
 
-/** A service that records calls and lets the test fire onDidChangeSessions. */
+type Faked = 'getAppInfo' | 'listSessions' | 'getEvents' | 'listScenarios' | 'runScenario';
+/** The methods the tests do not use: present (the host needs them all), each refusing to run. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+interface FakeService extends Omit<WorkbenchMethods, Faked> {}
+
+/** A service that records calls and lets the test fire its events. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 class FakeService implements WorkbenchHostService {
   readonly calls: { method: string; args: unknown[] }[] = [];
   private listeners = new Set<() => void>();
+  private progressListeners = new Set<(p: JobProgress) => void>();
+  exportsDir: string | undefined;
 
   get listenerCount(): number {
-    return this.listeners.size;
+    return this.listeners.size + this.progressListeners.size;
   }
 
   fireSessionsChanged(): void {
     for (const l of this.listeners) l();
+  }
+
+  fireProgress(p: JobProgress): void {
+    for (const l of this.progressListeners) l(p);
+  }
+
+  onJobProgress(listener: (p: JobProgress) => void): Disposable {
+    this.progressListeners.add(listener);
+    return { dispose: () => void this.progressListeners.delete(listener) };
   }
 
   async getAppInfo(): Promise<AppInfo> {
@@ -42,6 +59,12 @@ class FakeService implements WorkbenchHostService {
   onDidChangeSessions(listener: () => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => void this.listeners.delete(listener) };
+  }
+}
+
+for (const m of WORKBENCH_METHODS) {
+  if (!(m in FakeService.prototype)) {
+    Object.defineProperty(FakeService.prototype, m, { value: async () => Promise.reject(new Error(`${m} is not faked`)) });
   }
 }
 
@@ -231,12 +254,67 @@ describe('startWebHost', () => {
     // Sockets of earlier tests were terminated; wait until the host has noticed.
     await expect.poll(() => service.listenerCount).toBe(0);
     const ws = await connect(host);
-    expect(service.listenerCount).toBe(1);
+    expect(service.listenerCount).toBe(2);
     const pushed = nextMessage<RpcEvent>(ws, (m) => 'event' in m);
     service.fireSessionsChanged();
     expect(await pushed).toEqual({ event: 'onDidChangeSessions', payload: null });
     ws.close();
     await expect.poll(() => service.listenerCount).toBe(0);
+  });
+
+  it('pushes onJobProgress with its payload to every client', async () => {
+    const a = await connect(host);
+    const b = await connect(host);
+    const progress: JobProgress = { jobId: 'exp-1', kind: 'export', phase: 'writing', done: 10, total: 40, finished: false };
+    const atA = nextMessage<RpcEvent>(a, (m) => 'event' in m && m.event === 'onJobProgress');
+    const atB = nextMessage<RpcEvent>(b, (m) => 'event' in m && m.event === 'onJobProgress');
+    service.fireProgress(progress);
+    expect(await atA).toEqual({ event: 'onJobProgress', payload: progress });
+    expect(await atB).toEqual({ event: 'onJobProgress', payload: progress });
+  });
+
+  describe('GET /exports/<fileName>', () => {
+    beforeAll(async () => {
+      service.exportsDir = join(base, 'exports');
+      await mkdir(service.exportsDir, { recursive: true });
+      await writeFile(join(service.exportsDir, 'run-1.iopftrace'), '{"format":"iopftrace"}\n');
+      await writeFile(join(service.exportsDir, 'run-1.pftrace.partial'), 'half');
+      await writeFile(join(base, 'outside-1.json'), '{"secret":true}');
+      await symlink(join(base, 'outside-1.json'), join(service.exportsDir, 'link-1.json'));
+    });
+
+    it('serves an exported file as an attachment with the security headers', async () => {
+      const res = await httpGet(host.port, '/exports/run-1.iopftrace');
+      expect(res.status).toBe(200);
+      expect(res.body).toBe('{"format":"iopftrace"}\n');
+      expect(res.headers['content-disposition']).toBe('attachment; filename="run-1.iopftrace"');
+      expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    });
+
+    it('refuses traversal, encoded separators, partial files and symlinks out of the folder', async () => {
+      for (const path of [
+        '/exports/../secret.txt',
+        '/exports/..%2Fsecret.txt',
+        '/exports/%2e%2e%2foutside-1.json',
+        '/exports/..%5Coutside-1.json',
+        '/exports/.hidden.json',
+        '/exports/run-1.pftrace.partial',
+        '/exports/sub/run-1.iopftrace',
+      ]) {
+        const res = await httpGet(host.port, path);
+        expect(res.status, path).toBeGreaterThanOrEqual(403);
+        expect(res.body, path).not.toContain('secret');
+        expect(res.headers['content-security-policy'], path).toBe(CONTENT_SECURITY_POLICY);
+      }
+      expect((await httpGet(host.port, '/exports/link-1.json')).status).toBe(404);
+      expect((await httpGet(host.port, '/exports/missing-1.json')).status).toBe(404);
+    });
+
+    it('refuses a foreign Host header on the download too', async () => {
+      expect((await httpGet(host.port, '/exports/run-1.iopftrace', 'evil.example')).status).toBe(421);
+    });
   });
 
   it('refuses WebSocket upgrades from a foreign or missing Origin', async () => {

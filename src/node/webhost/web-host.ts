@@ -14,13 +14,18 @@ import { realpath } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { RPC_PATH, type RpcEvent, type RpcResponse } from '../../shared/api/rpc';
-import type { WorkbenchApi, WorkbenchMethods } from '../../shared/api/workbench';
+import { WORKBENCH_EVENTS, type Disposable, type WorkbenchApi, type WorkbenchMethods } from '../../shared/api/workbench';
+import { EXPORTS_PREFIX, serveExport } from './export-route';
 import { UNKNOWN_REQUEST_ID, dispatchRpc } from './rpc-dispatch';
 import { LOOPBACK_HOST, SECURITY_HEADERS, allowedHosts, allowedOrigins, assertLoopbackBind } from './security';
 import { sendStatus, serveStatic } from './static-files';
 
-/** What the host needs from the workbench: the methods plus the session-change stream. */
-export type WorkbenchHostService = WorkbenchMethods & Pick<WorkbenchApi, 'onDidChangeSessions'>;
+/** What the host needs from the workbench: the methods, the event streams, and where exports are written. */
+export type WorkbenchHostService = WorkbenchMethods &
+  Pick<WorkbenchApi, 'onDidChangeSessions' | 'onJobProgress'> & {
+    /** Served at /exports/<fileName> (ExportedFile.downloadUrl); none: nothing is served there. */
+    readonly exportsDir?: string;
+  };
 
 export interface WebHostOptions {
   readonly service: WorkbenchHostService;
@@ -30,6 +35,8 @@ export interface WebHostOptions {
   readonly port?: number;
   /** Bind address; only '127.0.0.1' is accepted (see security.ts). */
   readonly host?: string;
+  /** Folder served at /exports/ (default: the service's exportsDir). */
+  readonly exportsDir?: string;
 }
 
 export interface WebHost {
@@ -40,8 +47,12 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-/** Requests are a method name plus a small argument object; anything bigger is abuse. */
-const MAX_MESSAGE_BYTES = 1 << 20;
+/**
+ * Requests are a method name plus an argument object; the largest are a
+ * scenario source (≤ 1 MiB of UTF-8, more once JSON-escaped) and an upload
+ * chunk (≤ 512 KiB as base64). Anything bigger is abuse.
+ */
+export const MAX_MESSAGE_BYTES = 4 << 20;
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const host = options.host ?? LOOPBACK_HOST;
@@ -59,7 +70,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       sendStatus(res, 421, SECURITY_HEADERS);
       return;
     }
-    serveStatic(req, res, rootDir, pathnameOf(req), SECURITY_HEADERS).catch(() => {
+    const pathname = pathnameOf(req);
+    const exportsDir = options.exportsDir ?? options.service.exportsDir;
+    const serve = pathname.startsWith(EXPORTS_PREFIX)
+      ? serveExport(req, res, exportsDir, pathname, SECURITY_HEADERS)
+      : serveStatic(req, res, rootDir, pathname, SECURITY_HEADERS);
+    serve.catch(() => {
       if (!res.headersSent) sendStatus(res, 500, SECURITY_HEADERS);
       else res.destroy();
     });
@@ -92,7 +108,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 }
 
-/** One browser tab: answers its requests and pushes session-change events to it. */
+/** One browser tab: answers its requests and pushes every event stream to it. */
 function serveRpcConnection(socket: WebSocket, service: WorkbenchHostService): void {
   const send = (message: RpcResponse | RpcEvent): void => {
     if (socket.readyState !== WebSocket.OPEN) return;
@@ -107,8 +123,12 @@ function serveRpcConnection(socket: WebSocket, service: WorkbenchHostService): v
     socket.send(text);
   };
 
-  const subscription = service.onDidChangeSessions(() => send({ event: 'onDidChangeSessions', payload: null }));
-  socket.on('close', () => subscription.dispose());
+  const subscriptions: Disposable[] = WORKBENCH_EVENTS.map((event) =>
+    event === 'onDidChangeSessions'
+      ? service.onDidChangeSessions(() => send({ event, payload: null }))
+      : service.onJobProgress((progress) => send({ event, payload: progress })),
+  );
+  socket.on('close', () => subscriptions.forEach((s) => s.dispose()));
   socket.on('error', () => socket.terminate());
   socket.on('message', (data: RawData, isBinary: boolean) => {
     if (isBinary) {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RpcRequest } from '@shared/api/rpc';
+import { WORKBENCH_METHODS, type JobProgress } from '@shared/api/workbench';
 import { createWebSocketApi, type SocketLike } from './ws-client';
 
 type Listener = (ev: { data: unknown }) => void;
@@ -119,6 +120,39 @@ describe('createWebSocketApi', () => {
     expect(sockets).toHaveLength(2);
     sockets[1]!.open();
     expect(listener).toHaveBeenCalledTimes(1);
+  });
+
+  it('implements every contract method as a request of that name', () => {
+    const api = createWebSocketApi('ws://h/api', { createSocket: create });
+    const call = api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const m of WORKBENCH_METHODS) void call[m]!({ probe: m }).catch(() => undefined);
+    sockets[0]!.open();
+    expect(sockets[0]!.sent.map((r) => r.method)).toEqual([...WORKBENCH_METHODS]);
+    expect(sockets[0]!.sent.find((r) => r.method === 'exportSession')?.args).toEqual([{ probe: 'exportSession' }]);
+  });
+
+  it('delivers job progress with its payload, and only to progress listeners', () => {
+    const api = createWebSocketApi('ws://h/api', { createSocket: create });
+    const progress = vi.fn();
+    const sessions = vi.fn();
+    api.onJobProgress(progress);
+    api.onDidChangeSessions(sessions);
+    sockets[0]!.open();
+    const p: JobProgress = { jobId: 'v1', kind: 'verify', phase: 'replaying', done: 5, total: 9, finished: false };
+    sockets[0]!.reply({ event: 'onJobProgress', payload: p });
+    sockets[0]!.reply({ event: 'onSomethingElse', payload: 1 });
+    expect(progress).toHaveBeenCalledWith(p);
+    expect(progress).toHaveBeenCalledTimes(1);
+    expect(sessions).not.toHaveBeenCalled();
+  });
+
+  it('keeps reconnecting for a progress listener alone', () => {
+    const api = createWebSocketApi('ws://h/api', { createSocket: create, reconnectDelayMs: 50 });
+    api.onJobProgress(vi.fn());
+    sockets[0]!.open();
+    sockets[0]!.drop();
+    vi.advanceTimersByTime(50);
+    expect(sockets).toHaveLength(2);
   });
 
   it('ignores malformed and unknown messages', async () => {

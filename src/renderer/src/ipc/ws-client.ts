@@ -3,21 +3,19 @@
  * counterpart of the Electron preload. Requests are numbered and matched to
  * replies by id; a closed socket rejects every pending call with a clear
  * error and is reopened on the next call, or after a short delay while
- * anyone listens for events.
+ * anyone listens for events. Methods are generated from WORKBENCH_METHODS,
+ * so a method added to the contract needs no change here.
  */
 import type { RpcRequest, RpcServerMessage } from '@shared/api/rpc';
-import type {
-  AppInfo,
-  Disposable,
-  EventWindow,
-  EventWindowRequest,
-  RunRequest,
-  RunResult,
-  ScenarioEntry,
-  SessionSummary,
-  WorkbenchApi,
-  WorkbenchEvent,
-  WorkbenchMethod,
+import {
+  WORKBENCH_EVENTS,
+  WORKBENCH_METHODS,
+  type Disposable,
+  type JobProgress,
+  type WorkbenchApi,
+  type WorkbenchEvent,
+  type WorkbenchMethod,
+  type WorkbenchMethods,
 } from '@shared/api/workbench';
 
 /** The part of the DOM WebSocket the client uses, so tests can pass a fake. */
@@ -64,7 +62,9 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
   const pending = new Map<number, Pending>();
   /** Serialised requests waiting for the socket to open. */
   const outbox: string[] = [];
-  const listeners: Record<WorkbenchEvent, Set<() => void>> = { onDidChangeSessions: new Set() };
+  type EventListener = (payload?: unknown) => void;
+  const listeners = Object.fromEntries(WORKBENCH_EVENTS.map((e) => [e, new Set<EventListener>()])) as Record<WorkbenchEvent, Set<EventListener>>;
+  const listening = (): boolean => WORKBENCH_EVENTS.some((e) => listeners[e].size > 0);
 
   function connect(): SocketLike {
     if (socket) return socket;
@@ -93,7 +93,7 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
       return;
     }
     if ('event' in msg) {
-      fire(msg.event);
+      if ((WORKBENCH_EVENTS as readonly string[]).includes(msg.event)) fire(msg.event, msg.payload);
       return;
     }
     const call = pending.get(msg.id);
@@ -116,7 +116,7 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
   }
 
   function scheduleReconnect(): void {
-    if (disposed || reconnectTimer !== null || listeners.onDidChangeSessions.size === 0) return;
+    if (disposed || reconnectTimer !== null || !listening()) return;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
       if (!disposed) connect();
@@ -124,8 +124,12 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
     reconnectDelay = Math.min(reconnectDelay * 2, MAX_RECONNECT_DELAY_MS);
   }
 
-  function fire(event: WorkbenchEvent): void {
-    for (const listener of [...(listeners[event] ?? [])]) listener();
+  function fire(event: WorkbenchEvent, payload?: unknown): void {
+    // Session changes are bare notifications; other events carry their payload.
+    for (const listener of [...listeners[event]]) {
+      if (event === 'onDidChangeSessions') listener();
+      else listener(payload);
+    }
   }
 
   function call<T>(method: WorkbenchMethod, args: unknown[]): Promise<T> {
@@ -141,24 +145,24 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
     });
   }
 
-  function subscribe(event: WorkbenchEvent, listener: () => void): Disposable {
+  function subscribe(event: WorkbenchEvent, listener: EventListener): Disposable {
     listeners[event].add(listener);
     // Events only flow over an open socket.
     if (!disposed) connect();
     return { dispose: () => void listeners[event].delete(listener) };
   }
 
+  const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const method of WORKBENCH_METHODS) methods[method] = (...args: unknown[]) => call(method, args);
+
   return {
-    getAppInfo: () => call<AppInfo>('getAppInfo', []),
-    listSessions: () => call<SessionSummary[]>('listSessions', []),
-    getEvents: (request: EventWindowRequest) => call<EventWindow>('getEvents', [request]),
-    listScenarios: () => call<ScenarioEntry[]>('listScenarios', []),
-    runScenario: (request: RunRequest) => call<RunResult>('runScenario', [request]),
+    ...(methods as unknown as WorkbenchMethods),
     onDidChangeSessions: (listener: () => void) => subscribe('onDidChangeSessions', listener),
+    onJobProgress: (listener: (progress: JobProgress) => void) => subscribe('onJobProgress', (p) => listener(p as JobProgress)),
     dispose: () => {
       disposed = true;
       if (reconnectTimer !== null) clearTimeout(reconnectTimer);
-      listeners.onDidChangeSessions.clear();
+      for (const e of WORKBENCH_EVENTS) listeners[e].clear();
       const s = socket;
       if (s) {
         s.close();
