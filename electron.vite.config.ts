@@ -18,10 +18,12 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       rollupOptions: {
-        // The scenario worker ships next to the main bundle (src/node/scenario-runtime/worker-entry.ts).
+        // The scenario and job workers ship next to the main bundle
+        // (src/node/scenario-runtime/worker-entry.ts, src/node/jobs/worker-code.ts).
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           'scenario-worker': resolve(__dirname, 'src/node/scenario-runtime/worker.ts'),
+          'job-worker': resolve(__dirname, 'src/node/jobs/job-worker.ts'),
         },
       },
     },

@@ -1,5 +1,6 @@
-// Bundles the `iopf` command line (src/cli) and the scenario worker it starts
-// (src/node/scenario-runtime/worker.ts) into out/cli/*.cjs with esbuild.
+// Bundles the `iopf` command line (src/cli) and the workers it starts (the
+// scenario worker src/node/scenario-runtime/worker.ts, the job worker
+// src/node/jobs/job-worker.ts) into out/cli/*.cjs with esbuild.
 // Native packages and the compilers used at run time stay external: they load
 // from node_modules.
 import { build } from 'esbuild';
@@ -12,6 +13,7 @@ await build({
   entryPoints: {
     iopf: join(root, 'src/cli/index.ts'),
     'scenario-worker': join(root, 'src/node/scenario-runtime/worker.ts'),
+    'job-worker': join(root, 'src/node/jobs/job-worker.ts'),
   },
   outdir: join(root, 'out/cli'),
   outExtension: { '.js': '.cjs' },
@@ -23,4 +25,4 @@ await build({
   external: ['better-sqlite3', 'ws', 'electron', 'esbuild', 'typescript'],
   logLevel: 'warning',
 });
-console.log('[build-cli] out/cli/iopf.cjs, out/cli/scenario-worker.cjs');
+console.log('[build-cli] out/cli/iopf.cjs, out/cli/scenario-worker.cjs, out/cli/job-worker.cjs');
