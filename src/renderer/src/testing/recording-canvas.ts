@@ -18,6 +18,7 @@ export class RecordingCanvas implements Canvas2D {
   font = '10px sans-serif';
   textBaseline: CanvasTextBaseline = 'alphabetic';
   textAlign: CanvasTextAlign = 'start';
+  globalAlpha = 1;
 
   readonly texts: PaintedText[] = [];
   /** Fill styles of every filled path (markers, arrow heads). */
@@ -32,7 +33,11 @@ export class RecordingCanvas implements Canvas2D {
   lineTo(): void {}
   bezierCurveTo(): void {}
   closePath(): void {}
-  rect(): void {}
+  /** rect() calls: the cells of zoomed-out tracks are batched rects. */
+  rectCount = 0;
+  rect(): void {
+    this.rectCount++;
+  }
   clip(): void {}
   stroke(): void {}
   setLineDash(): void {}

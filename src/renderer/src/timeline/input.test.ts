@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { keyAction, wheelAction } from './input';
+import { wheelAction } from './input';
 
 const wheel = (over: Partial<Parameters<typeof wheelAction>[0]>): ReturnType<typeof wheelAction> =>
   wheelAction({ deltaX: 0, deltaY: 0, deltaMode: 0, shiftKey: false, altKey: false, ...over });
-const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}): ReturnType<typeof keyAction> =>
-  keyAction({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
 
 describe('wheelAction', () => {
   it('zooms in on wheel up and out on wheel down', () => {
@@ -31,22 +29,5 @@ describe('wheelAction', () => {
 
   it('ignores a zero delta', () => {
     expect(wheel({})).toBeNull();
-  });
-});
-
-describe('keyAction', () => {
-  it('maps WASD and F like Perfetto', () => {
-    expect(key('w')).toEqual({ kind: 'zoom', factor: 1.3 });
-    expect(key('S')).toEqual({ kind: 'zoom', factor: 1 / 1.3 });
-    expect(key('a')).toEqual({ kind: 'pan', fraction: -0.1 });
-    expect(key('d')).toEqual({ kind: 'pan', fraction: 0.1 });
-    expect(key('f')).toEqual({ kind: 'fit' });
-    expect(key('Escape')).toEqual({ kind: 'deselect' });
-  });
-
-  it('leaves modified keys and other keys to the browser', () => {
-    expect(key('w', { ctrlKey: true })).toBeNull();
-    expect(key('d', { metaKey: true })).toBeNull();
-    expect(key('x')).toBeNull();
   });
 });

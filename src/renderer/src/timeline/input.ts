@@ -1,22 +1,17 @@
 /**
- * What mouse wheel and keys mean on the timeline, as pure functions from an
- * input to an action, so the bindings are testable without a DOM:
+ * What the mouse wheel means on the timeline, as a pure function from an
+ * input to an action, so it is testable without a DOM (keys are in
+ * keyboard/keymap.ts):
  *   wheel            zoom around the pointer
  *   Shift+wheel      pan (also horizontal trackpad swipes)
  *   Alt+wheel        scroll the tracks vertically
- *   W / S            zoom in / out (around the pointer when it is over the canvas)
- *   A / D            pan left / right by a tenth of the window
- *   F                fit the whole session
- *   Escape           clear the selection
  */
 
 export type TimelineAction =
   | { readonly kind: 'zoom'; readonly factor: number }
   | { readonly kind: 'pan'; readonly fraction: number }
   | { readonly kind: 'panPx'; readonly px: number }
-  | { readonly kind: 'scroll'; readonly px: number }
-  | { readonly kind: 'fit' }
-  | { readonly kind: 'deselect' };
+  | { readonly kind: 'scroll'; readonly px: number };
 
 export interface WheelInput {
   readonly deltaX: number;
@@ -42,40 +37,4 @@ export function wheelAction(e: WheelInput): TimelineAction | null {
   if (Math.abs(dx) > Math.abs(dy)) return { kind: 'panPx', px: dx };
   if (dy === 0) return null;
   return { kind: 'zoom', factor: Math.exp(-dy * ZOOM_PER_PX) };
-}
-
-export interface KeyInput {
-  readonly key: string;
-  readonly ctrlKey: boolean;
-  readonly metaKey: boolean;
-  readonly altKey: boolean;
-}
-
-const KEY_ZOOM = 1.3;
-const KEY_PAN = 0.1;
-
-export function keyAction(e: KeyInput): TimelineAction | null {
-  if (e.ctrlKey || e.metaKey || e.altKey) return null;
-  switch (e.key.toLowerCase()) {
-    case 'w':
-      return { kind: 'zoom', factor: KEY_ZOOM };
-    case 's':
-      return { kind: 'zoom', factor: 1 / KEY_ZOOM };
-    case 'a':
-      return { kind: 'pan', fraction: -KEY_PAN };
-    case 'd':
-      return { kind: 'pan', fraction: KEY_PAN };
-    case 'f':
-      return { kind: 'fit' };
-    case 'escape':
-      return { kind: 'deselect' };
-    default:
-      return null;
-  }
-}
-
-/** Keys typed into form controls are not timeline commands. */
-export function isTextEntryTarget(target: EventTarget | null): boolean {
-  if (typeof HTMLElement === 'undefined' || !(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName);
 }

@@ -1,97 +1,199 @@
 import { describe, expect, it } from 'vitest';
-import { fakeEvent } from '@renderer/testing/fake-api';
+import type { TimelineWindow } from '@shared/api/analysis';
 import { RecordingCanvas } from '@renderer/testing/recording-canvas';
-import { buildTimelineData } from './timeline-data';
+import { counterSeries } from './counters';
+import { oneFault, rawWindow } from './fixtures';
+import { FrameMemo, RAW_DRAW_LIMIT, buildLodFrame, buildRawFrame, chooseMode } from './frame';
+import { GEOMETRY, screenRows, timeScaleOf } from './geometry';
+import { hitTest } from './hit-test';
 import { FALLBACK_THEME } from './theme';
-import { GEOMETRY, TimelineRenderer, hitTest, hitTestAll, trackLayout, type RenderContext } from './timeline-renderer';
+import { TimelineRenderer, type RenderContext } from './timeline-renderer';
+import { TrackSet, layoutRows, type GroupId } from './track-tree';
+import type { FrameData, Page, PageSegment } from './window-fetcher';
 
-const events = [
-  fakeEvent(0, { t: 1_000, layer: 'device', dev: 2, kind: 'DMA_ISSUE' }),
-  fakeEvent(1, { t: 4_000, layer: 'iommufd', dev: 2, kind: 'FAULT_READ', cookie: 1 }),
-  fakeEvent(2, { t: 4_000, layer: 'iommufd', dev: 2, kind: 'FAULT_READ', cookie: 1 }),
-  fakeEvent(3, { t: 9_000, layer: 'iommufd', dev: 2, kind: 'RESPONSE_WRITE', cookie: 1 }),
-];
-const data = buildTimelineData(7, events);
+const WIDTH = 1200;
+const HEIGHT = 700;
 
-/** Track area is 1000 px wide for 0..10000 ns: 10 ns per px, x = 188 + t / 10. */
-function context(overrides: Partial<RenderContext> = {}): RenderContext {
+function segment(window: TimelineWindow, startNs: number, endNs: number, level = 5, index = 0): PageSegment {
+  const page: Page = { level, index, startNs, endNs, window };
+  return { page, clipStartNs: startNs, clipEndNs: endNs };
+}
+
+/** A zoomed-out answer: `n` buckets of 1000 ns on one track, 10 000 events each, bucket i's longest slice (i+1)·100 ns. */
+function lodWindow(n: number, uri = 'device#768/pasid#1'): TimelineWindow {
   return {
-    data,
-    window: { startNs: 0, endNs: 10_000 },
-    width: GEOMETRY.labelWidth + 1_000,
-    height: 400,
-    dpr: 1,
-    scrollY: 0,
-    theme: FALLBACK_THEME,
-    selectedSeq: null,
-    message: null,
-    ...overrides,
+    sessionId: 1,
+    fromSeq: 0,
+    toSeq: n * 10_000 - 1,
+    bucketNs: 1000,
+    firstBucket: 0,
+    bucketCount: n,
+    path: 'lod',
+    slices: true,
+    tracks: [
+      {
+        trackId: 0,
+        uri,
+        layer: 'device',
+        dev: 768,
+        pasid: 1,
+        bucket: Array.from({ length: n }, (_, i) => i),
+        count: Array.from({ length: n }, () => 10_000),
+        maxSliceNs: Array.from({ length: n }, (_, i) => (i + 1) * 100),
+        maxSliceSeq: Array.from({ length: n }, (_, i) => i * 10_000 + 7),
+      },
+    ],
   };
 }
 
-const xOf = (t: number): number => GEOMETRY.labelWidth + t / 10;
-const midOf = (trackIndex: number): number => GEOMETRY.axisHeight + (trackIndex + 0.5) * GEOMETRY.trackHeight;
+function tracksOf(events = oneFault()): TrackSet {
+  const set = new TrackSet();
+  for (const e of events) set.add(e.layer, e.dev, e.pasid);
+  return set;
+}
 
-describe('TimelineRenderer.render', () => {
-  it('draws every event in the window and reports the track rows', () => {
-    const canvas = new RecordingCanvas();
-    const result = new TimelineRenderer().render(canvas, context());
-    expect(result.drawnEvents).toBe(4);
-    expect(result.tracks).toEqual([
-      { key: 'device#2', top: 28, height: 30 },
-      { key: 'iommufd#2', top: 58, height: 30 },
-    ]);
-    expect(canvas.texts.map((t) => t.text)).toEqual(expect.arrayContaining(['PCIe function', 'iommufd', 'FAULT_READ ×2']));
+function context(over: Partial<RenderContext> & Pick<RenderContext, 'mode'>, collapsed: GroupId[] = [], pinned: string[] = []): RenderContext {
+  return {
+    window: { startNs: 0, endNs: 10_000 },
+    width: WIDTH,
+    height: HEIGHT,
+    dpr: 1,
+    theme: FALLBACK_THEME,
+    raw: null,
+    lod: null,
+    layout: layoutRows(tracksOf().all(), { collapsed: new Set(collapsed), pinned: new Set(pinned) }),
+    scrollY: 0,
+    counters: null,
+    selected: null,
+    alerts: [],
+    marks: [],
+    filter: null,
+    filterMode: 'off',
+    message: null,
+    ...over,
+  };
+}
+
+const frameOf = (segments: PageSegment[]): FrameData => ({ level: 5, segments, complete: true, loading: false });
+
+describe('chooseMode (level of detail)', () => {
+  it('draws events one by one when every visible page brought them and they are few', () => {
+    const seg = segment(rawWindow(0, 16_384, oneFault()), 0, 16_384);
+    expect(chooseMode(frameOf([seg]), 0, 10_000)).toBe('raw');
   });
 
-  it('counts only events inside the window', () => {
-    const result = new TimelineRenderer().render(new RecordingCanvas(), context({ window: { startNs: 3_000, endNs: 5_000 } }));
-    expect(result.drawnEvents).toBe(2);
+  it('draws cells when a visible page came without events (too many)', () => {
+    const seg = segment(lodWindow(10), 0, 16_384);
+    expect(chooseMode(frameOf([seg]), 0, 10_000)).toBe('lod');
   });
 
-  it('draws no events for an empty session and says so', () => {
-    const canvas = new RecordingCanvas();
-    const result = new TimelineRenderer().render(canvas, context({ data: buildTimelineData(8, []) }));
-    expect(result.drawnEvents).toBe(0);
-    expect(result.tracks).toEqual([]);
-    expect(canvas.pathFills).toEqual([]);
-    expect(canvas.texts.map((t) => t.text)).toEqual(['This session recorded no events.']);
+  it('draws cells when the visible pages together hold more than the raw limit', () => {
+    const many = Array.from({ length: 2 }, (_, i) => {
+      const w = rawWindow(i * 1000, (i + 1) * 1000, []);
+      return segment({ ...w, fromSeq: i * 4000, toSeq: i * 4000 + 3999, events: [] }, i * 1000, (i + 1) * 1000, 5, i);
+    });
+    expect(8000).toBeGreaterThan(RAW_DRAW_LIMIT);
+    expect(chooseMode(frameOf(many), 0, 2000)).toBe('lod');
+    // The same pages count only where visible: one page's 4000 events stay raw.
+    expect(chooseMode(frameOf(many), 0, 900)).toBe('raw');
   });
 
-  it('shows the message instead of the tracks while loading', () => {
-    const canvas = new RecordingCanvas();
-    const result = new TimelineRenderer().render(canvas, context({ message: 'Loading events…' }));
-    expect(result.drawnEvents).toBe(0);
-    expect(canvas.texts.map((t) => t.text)).toEqual(['Loading events…']);
-  });
-
-  it('skips rows scrolled out of view', () => {
-    const result = new TimelineRenderer().render(new RecordingCanvas(), context({ scrollY: GEOMETRY.trackHeight }));
-    // device#2 is now under the axis; only the three iommufd events are visible.
-    expect(result.drawnEvents).toBe(3);
+  it('is empty with nothing in view', () => {
+    expect(chooseMode(frameOf([]), 0, 10)).toBe('empty');
   });
 });
 
-describe('hit testing', () => {
-  it('finds the event under a marker centre', () => {
-    expect(hitTest(context(), xOf(1_000), midOf(0))?.seq).toBe(0);
-    expect(hitTest(context(), xOf(9_000) + 4, midOf(1))?.seq).toBe(3);
+describe('TimelineRenderer', () => {
+  it('raw: draws every event in the window as a marker and reports each track row', () => {
+    const events = oneFault();
+    const raw = buildRawFrame([segment(rawWindow(0, 16_384, events), 0, 16_384)]);
+    const canvas = new RecordingCanvas();
+    const result = new TimelineRenderer().render(canvas, context({ mode: 'raw', raw, counters: counterSeries(null, raw.events, 0) }));
+    expect(result.drawnEvents).toBe(events.length);
+    expect(result.drawnCells).toBe(0);
+    expect(new Set(result.tracks.map((t) => t.key))).toEqual(new Set([...tracksOf().all().map((t) => t.key)]));
+    // Lifecycle slices are labelled with the fault's cookie.
+    expect(canvas.texts.some((t) => t.text === 'cookie 1')).toBe(true);
+    // Counters draw their maximum.
+    expect(canvas.texts.map((t) => t.text)).toEqual(expect.arrayContaining(['max 2']));
   });
 
-  it('misses empty space, the label column and the axis', () => {
-    expect(hitTest(context(), xOf(2_000), midOf(0))).toBeNull();
-    expect(hitTest(context(), 50, midOf(0))).toBeNull();
-    expect(hitTest(context(), xOf(1_000), 10)).toBeNull();
-    expect(hitTest(context(), xOf(1_000), midOf(5))).toBeNull();
+  it('lod: paints bucket cells, batched, and no event markers, however many events they stand for', () => {
+    const lod = buildLodFrame([segment(lodWindow(10), 0, 10_000)]);
+    expect(lod.maxCount).toBe(10_000);
+    const canvas = new RecordingCanvas();
+    const result = new TimelineRenderer().render(canvas, context({ mode: 'lod', lod }));
+    expect(result.drawnEvents).toBe(0);
+    expect(result.drawnCells).toBe(10);
+    // 10 shading rects + 10 latency bars, and only a handful of fills (one per shade and one for bars).
+    expect(canvas.rectCount).toBeGreaterThanOrEqual(20);
+    expect(canvas.texts.some((t) => t.text === 'zoom in to see this counter')).toBe(true);
   });
 
-  it('returns stacked events in seq order', () => {
-    expect(hitTestAll(context(), xOf(4_000), midOf(1)).map((e) => e.seq)).toEqual([1, 2]);
+  it('collapsed groups hide their tracks; pinned tracks stay at the top', () => {
+    const canvas = new RecordingCanvas();
+    const collapsed = new TimelineRenderer().render(canvas, context({ mode: 'raw', raw: buildRawFrame([]) }, ['hardware']));
+    expect(collapsed.tracks.some((t) => t.key.startsWith('device'))).toBe(false);
+    const pinned = new TimelineRenderer().render(canvas, context({ mode: 'raw', raw: buildRawFrame([]) }, [], ['check']));
+    expect(pinned.tracks[0]).toEqual({ key: 'check', top: GEOMETRY.axisHeight + GEOMETRY.alertHeight, height: pinned.tracks[0]!.height });
   });
 
-  it('uses the same rows as the layout, also when scrolled', () => {
-    const rc = context({ scrollY: 10 });
-    const row = trackLayout(rc.data, rc.scrollY)[1]!;
-    expect(hitTest(rc, xOf(9_000), row.top + row.height / 2)?.seq).toBe(3);
+  it('a message replaces the tracks', () => {
+    const canvas = new RecordingCanvas();
+    const result = new TimelineRenderer().render(canvas, context({ mode: 'raw', message: 'Loading…' }));
+    expect(result.tracks).toEqual([]);
+    expect(canvas.texts.map((t) => t.text)).toContain('Loading…');
+  });
+});
+
+describe('hitTest', () => {
+  const events = oneFault();
+  const raw = buildRawFrame([segment(rawWindow(0, 16_384, events), 0, 16_384)]);
+  const rc = context({ mode: 'raw', raw, alerts: [events[19]!] });
+  const scale = timeScaleOf(rc.window, rc.width);
+  const rowY = (key: string): number => {
+    const r = screenRows(rc.layout, 0, HEIGHT).find((s) => s.row.track?.key === key)!;
+    return r.y + r.row.height / 2;
+  };
+
+  it('finds stacked markers nearest first, lowest seq first on ties', () => {
+    const hit = hitTest(rc, scale.toPx(3900), rowY('iommufd#768/pasid#1'));
+    expect(hit).toEqual({ kind: 'events', seqs: [12, 13] });
+  });
+
+  it('hits a lifecycle slice between its markers and selects its first event', () => {
+    const hit = hitTest(rc, scale.toPx(6000), rowY('device#768/pasid#1'));
+    expect(hit).toEqual({ kind: 'slice', seq: 2 });
+  });
+
+  it('misses empty space, and hits alerts, pins and group headers', () => {
+    expect(hitTest(rc, scale.toPx(6000), rowY('check'))).toEqual({ kind: 'none' });
+    expect(hitTest(rc, scale.toPx(9454) + 2, GEOMETRY.axisHeight + 5)).toEqual({ kind: 'alert', seq: 19 });
+    expect(hitTest(rc, GEOMETRY.labelWidth - GEOMETRY.pinRight - 4, rowY('check'))).toEqual({ kind: 'pin', trackKey: 'check' });
+    const header = screenRows(rc.layout, 0, HEIGHT).find((r) => r.row.type === 'group')!;
+    expect(hitTest(rc, 20, header.y + 4)).toEqual({ kind: 'group', group: 'hardware' });
+  });
+
+  it('hides filtered-out events from clicks in hide mode', () => {
+    const filtered = { ...rc, filter: { kinds: ['FAULT_READ' as const] }, filterMode: 'hide' as const };
+    expect(hitTest(filtered, scale.toPx(2900), rowY('iommufd#768/pasid#1'))).toEqual({ kind: 'slice', seq: 10 });
+    expect(hitTest({ ...filtered, filterMode: 'dim' }, scale.toPx(2900), rowY('iommufd#768/pasid#1'))).toEqual({ kind: 'events', seqs: [10] });
+  });
+
+  it('lod: a click on a cell names its span and its longest slice', () => {
+    const lod = buildLodFrame([segment(lodWindow(10), 0, 10_000)]);
+    const lrc = context({ mode: 'lod', lod });
+    const hit = hitTest(lrc, scale.toPx(3500), rowY('device#768/pasid#1'));
+    expect(hit).toEqual({ kind: 'cell', trackKey: 'device#768/pasid#1', startNs: 3000, endNs: 4000, count: 10_000, maxSliceSeq: 30_007 });
+  });
+});
+
+describe('FrameMemo', () => {
+  it('rebuilds only when the pages change', () => {
+    const memo = new FrameMemo();
+    const segs = [segment(rawWindow(0, 16_384, oneFault()), 0, 16_384)];
+    const a = memo.rawFrame(segs);
+    expect(memo.rawFrame([...segs])).toBe(a);
+    expect(memo.rawFrame([segment(rawWindow(0, 16_384, oneFault()), 0, 16_384, 5, 1)])).not.toBe(a);
   });
 });

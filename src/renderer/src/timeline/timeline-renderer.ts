@@ -1,28 +1,27 @@
 /**
  * The timeline painter: immediate mode, Perfetto style. render() draws the
- * whole visible frame from a RenderContext and keeps no state between calls
- * except a text-width cache, so the frame is a pure function of (data,
- * window, size, selection, theme). Layout and hit testing use the same
- * geometry functions as drawing, so a click lands where the pixel is.
+ * whole visible frame from a RenderContext and keeps nothing between calls
+ * but a text-width cache, so a frame is a pure function of (frame data,
+ * window, rows, selection, theme). Two ways to draw a track:
+ *   raw  the events themselves: lifecycle slices coloured per cookie,
+ *        diamonds with labels where there is room, flow arrows from the page
+ *        request through the cookie to the response, counters as steps;
+ *   lod  the host's buckets (≈1 px each): shading by event count and a bar
+ *        for the longest slice in the bucket (worst latency), batched into
+ *        one path per shade so a million events cost a few thousand rects.
  */
 import { formatNs } from '@shared/time';
-import type { EventRow } from '@shared/events';
-import { eventHue, cookieHue, hueColor } from './colors';
-import { lowerBound, type TimelineData } from './timeline-data';
-import { TimeScale, axisTicks, formatTick, type TimeWindow } from './time-scale';
+import type { EventFilter } from '@shared/api/workbench';
+import type { EventRow, Layer } from '@shared/events';
+import { cookieHue, eventHue, hueColor, kindHue } from './colors';
+import type { CounterSeries } from './counters';
+import { lowerBound, type DrawMode, type LodFrame, type RawFrame } from './frame';
+import { GEOMETRY, screenRows, timeScaleOf, tracksTop, type ScreenRow } from './geometry';
+import { lifecycleLabel, trackKeyOfEvent, type Lifecycle } from './lifecycles';
+import { matchesFilter } from './search-query';
+import { axisTicks, formatTick, type TimeScale, type TimeWindow } from './time-scale';
 import type { TimelineTheme } from './theme';
-
-/** Geometry, CSS px. */
-export const GEOMETRY = {
-  axisHeight: 28,
-  trackHeight: 30,
-  labelWidth: 188,
-  /** Half width / half height of an event marker (a diamond). */
-  markerHalfWidth: 5,
-  markerHalfHeight: 8,
-  /** How far from a marker's centre a click still selects it. */
-  hitSlopPx: 6,
-} as const;
+import { GROUPS, type CounterId, type RowLayout } from './track-tree';
 
 /** The subset of CanvasRenderingContext2D the painter uses (tests pass a recorder). */
 export type Canvas2D = Pick<
@@ -49,81 +48,56 @@ export type Canvas2D = Pick<
   | 'font'
   | 'textBaseline'
   | 'textAlign'
+  | 'globalAlpha'
 >;
 
+export type FilterMode = 'off' | 'dim' | 'hide';
+
 export interface RenderContext {
-  readonly data: TimelineData | null;
   readonly window: TimeWindow;
   /** Canvas size, CSS px. */
   readonly width: number;
   readonly height: number;
-  /** Device pixels per CSS px. */
   readonly dpr: number;
-  /** Vertical scroll of the track area, CSS px. */
-  readonly scrollY: number;
   readonly theme: TimelineTheme;
-  readonly selectedSeq: number | null;
+  readonly mode: DrawMode;
+  readonly raw: RawFrame | null;
+  readonly lod: LodFrame | null;
+  readonly layout: RowLayout;
+  readonly scrollY: number;
+  readonly counters: Readonly<Record<CounterId, CounterSeries>> | null;
+  /** The selected event when known (fetched by seq), else null. */
+  readonly selected: EventRow | null;
+  /** Failed assertions and invariant violations of the session. */
+  readonly alerts: readonly EventRow[];
+  /** Marked times, ns. */
+  readonly marks: readonly number[];
+  readonly filter: EventFilter | null;
+  readonly filterMode: FilterMode;
   /** Shown in place of the tracks (loading, error, nothing selected). */
   readonly message: string | null;
 }
 
-export interface TrackLayout {
+export interface TrackReport {
   readonly key: string;
-  /** Top of the row, CSS px from the canvas top (after scrolling). */
   readonly top: number;
   readonly height: number;
 }
 
 export interface RenderResult {
-  /** Events inside the visible window on visible rows, i.e. painted this frame. */
+  /** Events inside the window on visible rows, painted one by one this frame (raw mode). */
   readonly drawnEvents: number;
-  readonly tracks: readonly TrackLayout[];
+  /** Buckets painted this frame (lod mode). */
+  readonly drawnCells: number;
+  /** Track rows on screen. */
+  readonly tracks: readonly TrackReport[];
 }
 
-export function timeScaleOf(rc: Pick<RenderContext, 'window' | 'width'>): TimeScale {
-  return new TimeScale(rc.window, GEOMETRY.labelWidth, rc.width);
-}
-
-export function trackLayout(data: TimelineData | null, scrollY: number): TrackLayout[] {
-  if (!data) return [];
-  return data.tracks.map((t, i) => ({
-    key: t.key,
-    top: GEOMETRY.axisHeight + i * GEOMETRY.trackHeight - scrollY,
-    height: GEOMETRY.trackHeight,
-  }));
-}
-
-/** Total height the tracks want, CSS px (for scroll limits). */
-export function contentHeight(data: TimelineData | null): number {
-  return GEOMETRY.axisHeight + (data?.tracks.length ?? 0) * GEOMETRY.trackHeight;
-}
-
-/**
- * Events under (x, y), CSS px, nearest first (ties by seq). Several events
- * can share one marker position; the view cycles through them on repeated
- * clicks.
- */
-export function hitTestAll(rc: RenderContext, x: number, y: number): EventRow[] {
-  const data = rc.data;
-  if (!data || rc.message !== null || x < GEOMETRY.labelWidth || y < GEOMETRY.axisHeight) return [];
-  const index = Math.floor((y + rc.scrollY - GEOMETRY.axisHeight) / GEOMETRY.trackHeight);
-  const track = data.tracks[index];
-  if (!track) return [];
-  const scale = timeScaleOf(rc);
-  const hits: { e: EventRow; distance: number }[] = [];
-  for (let i = lowerBound(track.times, scale.toNs(x - GEOMETRY.hitSlopPx)); i < track.events.length; i++) {
-    const e = track.events[i]!;
-    const ex = scale.toPx(e.t);
-    if (ex > x + GEOMETRY.hitSlopPx) break;
-    hits.push({ e, distance: Math.round(Math.abs(ex - x)) });
-  }
-  return hits.sort((a, b) => a.distance - b.distance || a.e.seq - b.e.seq).map((h) => h.e);
-}
-
-/** The nearest event under (x, y), or null. */
-export function hitTest(rc: RenderContext, x: number, y: number): EventRow | null {
-  return hitTestAll(rc, x, y)[0] ?? null;
-}
+/** Shading levels for event counts in a bucket (one batched path each). */
+const SHADES = 6;
+const LATENCY_HUE = 12;
+const COUNTER_HUE = 195;
+const LAYER_HUE: Readonly<Record<Layer, number>> = { device: 210, iommu: 265, kernel: 160, iommufd: 40, policy: 300, check: 130 };
 
 interface Point {
   readonly x: number;
@@ -132,7 +106,7 @@ interface Point {
 
 /**
  * An arrow between two marker centres, stroked and filled with the current
- * styles. Far apart in time: an S-curve into the marker's left tip; at (almost)
+ * styles. Far apart in time: an S-curve into the marker's side; at (almost)
  * the same time: a straight vertical line into its top or bottom tip.
  */
 function drawArrow(ctx: Canvas2D, from: Point, to: Point): void {
@@ -145,14 +119,12 @@ function drawArrow(ctx: Canvas2D, from: Point, to: Point): void {
     : { x: to.x - Math.sign(dx) * GEOMETRY.markerHalfWidth, y: to.y };
   ctx.beginPath();
   ctx.moveTo(from.x, from.y);
-  if (vertical) {
-    ctx.lineTo(tip.x, tip.y);
-  } else {
+  if (vertical) ctx.lineTo(tip.x, tip.y);
+  else {
     const bend = Math.min(60, Math.abs(dx) / 2) * Math.sign(dx);
     ctx.bezierCurveTo(from.x + bend, from.y, tip.x - bend, tip.y, tip.x, tip.y);
   }
   ctx.stroke();
-  // Head: a small triangle pointing along the final direction.
   const [ux, uy] = vertical ? [0, Math.sign(dy)] : [Math.sign(dx), 0];
   ctx.beginPath();
   ctx.moveTo(tip.x, tip.y);
@@ -162,8 +134,23 @@ function drawArrow(ctx: Canvas2D, from: Point, to: Point): void {
   ctx.fill();
 }
 
-function parentOf(data: TimelineData, e: EventRow): EventRow | undefined {
-  return e.parent === null ? undefined : data.bySeq.get(e.parent);
+function diamond(ctx: Canvas2D, x: number, y: number, w: number, h: number): void {
+  ctx.moveTo(x, y - h);
+  ctx.lineTo(x + w, y);
+  ctx.lineTo(x, y + h);
+  ctx.lineTo(x - w, y);
+  ctx.closePath();
+}
+
+/** Hue of an event: its fault's cookie when the lifecycle has one (alarms stay red), else by kind. */
+export function eventColorHue(e: EventRow, lc: Lifecycle | undefined): number {
+  const own = eventHue(e);
+  if (own === kindHue(e.kind) && e.cookie === null && lc?.cookie != null && own !== 0) return cookieHue(lc.cookie);
+  return own;
+}
+
+export function lifecycleHue(lc: Lifecycle): number {
+  return lc.cookie !== null ? cookieHue(lc.cookie) : 25 + (((lc.grpid ?? lc.id) * 67) % 300);
 }
 
 export class TimelineRenderer {
@@ -174,132 +161,133 @@ export class TimelineRenderer {
     const { theme } = rc;
     ctx.save();
     ctx.setTransform(rc.dpr, 0, 0, rc.dpr, 0, 0);
+    ctx.globalAlpha = 1;
     ctx.fillStyle = theme.background;
     ctx.fillRect(0, 0, rc.width, rc.height);
-
-    const layout = trackLayout(rc.message === null ? rc.data : null, rc.scrollY);
-    let drawnEvents = 0;
-    const scale = timeScaleOf(rc);
+    const scale = timeScaleOf(rc.window, rc.width);
     const ticks = axisTicks(rc.window, rc.width - GEOMETRY.labelWidth);
+    let drawnEvents = 0;
+    let drawnCells = 0;
+    const rows = rc.message === null ? screenRows(rc.layout, rc.scrollY, rc.height) : [];
+    const yOfTrack = new Map<string, number>();
+    for (const r of rows) if (r.row.track) yOfTrack.set(r.row.track.key, r.y + r.row.height / 2);
 
-    if (rc.data && rc.message === null && rc.data.tracks.length > 0) {
-      this.drawRows(ctx, rc, rc.data, layout);
+    if (rc.message === null && rows.length > 0) {
+      this.drawRowBackgrounds(ctx, rc, rows);
       this.drawGrid(ctx, rc, scale, ticks.ticks);
       ctx.save();
       ctx.beginPath();
-      ctx.rect(GEOMETRY.labelWidth, GEOMETRY.axisHeight, rc.width - GEOMETRY.labelWidth, rc.height - GEOMETRY.axisHeight);
+      ctx.rect(GEOMETRY.labelWidth, tracksTop(), rc.width - GEOMETRY.labelWidth, rc.height - tracksTop());
       ctx.clip();
-      this.drawSpans(ctx, rc, rc.data, layout, scale);
-      this.drawFlows(ctx, rc, rc.data, layout, scale);
-      drawnEvents = this.drawEvents(ctx, rc, rc.data, layout, scale);
-      this.drawSelection(ctx, rc, rc.data, layout, scale);
+      for (const r of rows) {
+        const t = r.row.track;
+        if (!t) continue;
+        if (t.kind === 'counter') this.drawCounter(ctx, rc, r, scale);
+        else if (rc.mode === 'raw' && rc.raw) drawnEvents += this.drawRawTrack(ctx, rc, rc.raw, r, scale);
+        else if (rc.mode === 'lod' && rc.lod) drawnCells += this.drawLodTrack(ctx, rc, rc.lod, r, scale);
+      }
+      if (rc.mode === 'raw' && rc.raw) this.drawFlows(ctx, rc, rc.raw, yOfTrack, scale);
+      this.drawSelection(ctx, rc, yOfTrack, scale);
+      this.drawMarks(ctx, rc, scale);
       ctx.restore();
-      this.drawLabels(ctx, rc, rc.data, layout);
+      this.drawLabels(ctx, rc, rows);
     } else {
-      const text = rc.message ?? (rc.data ? 'This session recorded no events.' : 'Select a session to see its timeline.');
+      const text = rc.message ?? 'This session recorded no events.';
       ctx.fillStyle = theme.textDim;
       ctx.font = theme.font;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
-      ctx.fillText(text, rc.width / 2, GEOMETRY.axisHeight + (rc.height - GEOMETRY.axisHeight) / 2);
+      ctx.fillText(text, rc.width / 2, tracksTop() + (rc.height - tracksTop()) / 2);
     }
+    this.drawAlertStrip(ctx, rc, scale);
     this.drawAxis(ctx, rc, scale, ticks.ticks, ticks.stepNs);
     ctx.restore();
-    return { drawnEvents, tracks: layout };
+    const tracks = rows.filter((r) => r.row.track).map((r) => ({ key: r.row.track!.key, top: r.y, height: r.row.height }));
+    return { drawnEvents, drawnCells, tracks };
   }
 
-  private drawRows(ctx: Canvas2D, rc: RenderContext, data: TimelineData, layout: readonly TrackLayout[]): void {
-    let group = 0;
-    data.tracks.forEach((track, i) => {
-      const row = layout[i]!;
-      const newLayer = i > 0 && data.tracks[i - 1]!.layer !== track.layer;
-      if (newLayer) group++;
-      ctx.fillStyle = group % 2 === 0 ? rc.theme.background : rc.theme.backgroundAlt;
-      ctx.fillRect(0, row.top, rc.width, row.height);
+  private drawRowBackgrounds(ctx: Canvas2D, rc: RenderContext, rows: readonly ScreenRow[]): void {
+    for (const { row, y } of rows) {
+      const groupIndex = GROUPS.findIndex((g) => g.id === row.group);
+      ctx.fillStyle = row.type === 'group' ? rc.theme.panel : groupIndex % 2 === 0 ? rc.theme.background : rc.theme.backgroundAlt;
+      ctx.fillRect(0, y, rc.width, row.height);
       ctx.fillStyle = rc.theme.separator;
-      // A full-width line between layers, a label-column-only line between devices of a layer.
-      ctx.fillRect(newLayer || i === 0 ? 0 : GEOMETRY.labelWidth, row.top + row.height - 1, rc.width, 1);
-    });
+      ctx.fillRect(row.type === 'group' ? 0 : GEOMETRY.labelWidth, y + row.height - 1, rc.width, 1);
+    }
+    const { pinnedHeight } = rc.layout;
+    if (pinnedHeight > 0) {
+      ctx.fillStyle = rc.theme.text;
+      ctx.fillRect(0, tracksTop() + pinnedHeight - 1, rc.width, 1);
+    }
   }
 
   private drawGrid(ctx: Canvas2D, rc: RenderContext, scale: TimeScale, ticks: readonly number[]): void {
     ctx.fillStyle = rc.theme.grid;
-    for (const t of ticks) ctx.fillRect(Math.round(scale.toPx(t)), GEOMETRY.axisHeight, 1, rc.height - GEOMETRY.axisHeight);
+    for (const t of ticks) ctx.fillRect(Math.round(scale.toPx(t)), tracksTop(), 1, rc.height - tracksTop());
   }
 
-  /** A faint bar per cookie per track: how long the fault stayed in that layer. */
-  private drawSpans(ctx: Canvas2D, rc: RenderContext, data: TimelineData, layout: readonly TrackLayout[], scale: TimeScale): void {
-    data.tracks.forEach((track, i) => {
-      const mid = layout[i]!.top + GEOMETRY.trackHeight / 2;
-      for (const span of track.spans) {
-        if (span.endNs < rc.window.startNs || span.startNs > rc.window.endNs) continue;
-        const x0 = scale.toPx(span.startNs);
-        const x1 = scale.toPx(span.endNs);
-        ctx.fillStyle = hueColor(cookieHue(span.cookie), rc.theme.scheme, 0.3);
-        ctx.fillRect(x0, mid - 4, Math.max(1, x1 - x0), 8);
-      }
-    });
+  private isVisibleEvent(rc: RenderContext, e: EventRow): 'show' | 'dim' | 'hide' {
+    if (!rc.filter || rc.filterMode === 'off' || matchesFilter(e, rc.filter)) return 'show';
+    return rc.filterMode === 'dim' ? 'dim' : 'hide';
   }
 
-  /** Arrows from one event of a fault to its next event on another track. */
-  private drawFlows(ctx: Canvas2D, rc: RenderContext, data: TimelineData, layout: readonly TrackLayout[], scale: TimeScale): void {
-    ctx.lineWidth = 1.25;
-    for (const flow of data.flows) {
-      if (flow.to.t < rc.window.startNs || flow.from.t > rc.window.endNs) continue;
-      const color = hueColor(cookieHue(flow.cookie), rc.theme.scheme, 0.75);
-      ctx.strokeStyle = color;
-      ctx.fillStyle = color;
-      drawArrow(
-        ctx,
-        { x: scale.toPx(flow.from.t), y: layout[flow.fromTrack]!.top + GEOMETRY.trackHeight / 2 },
-        { x: scale.toPx(flow.to.t), y: layout[flow.toTrack]!.top + GEOMETRY.trackHeight / 2 },
-      );
-    }
-  }
-
-  private drawEvents(ctx: Canvas2D, rc: RenderContext, data: TimelineData, layout: readonly TrackLayout[], scale: TimeScale): number {
-    let drawn = 0;
+  private drawRawTrack(ctx: Canvas2D, rc: RenderContext, raw: RawFrame, r: ScreenRow, scale: TimeScale): number {
+    const key = r.row.track!.key;
+    const mid = r.y + r.row.height / 2;
+    const lifecycles = raw.lifecycles;
+    // Lifecycle slices: how long the fault stayed on this track.
     ctx.font = rc.theme.fontSmall;
-    ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
-    data.tracks.forEach((track, i) => {
-      const row = layout[i]!;
-      if (row.top + row.height <= GEOMETRY.axisHeight || row.top >= rc.height) return;
-      const mid = row.top + GEOMETRY.trackHeight / 2;
-      // Markers just outside the window still show their visible half.
-      const slack = GEOMETRY.markerHalfWidth * scale.nsPerPx;
-      const first = lowerBound(track.times, rc.window.startNs - slack);
-      const last = lowerBound(track.times, rc.window.endNs + slack + Number.EPSILON);
-      // Events that land on the same pixel form one marker with one label.
-      let k = first;
-      while (k < last) {
-        const x = scale.toPx(track.events[k]!.t);
-        let end = k + 1;
-        while (end < last && Math.round(scale.toPx(track.events[end]!.t)) === Math.round(x)) end++;
-        for (let j = k; j < end; j++) {
-          const e = track.events[j]!;
-          this.drawMarker(ctx, scale.toPx(e.t), mid, hueColor(eventHue(e), rc.theme.scheme));
-          if (scale.contains(e.t)) drawn++;
-        }
+    ctx.textAlign = 'left';
+    // Slices wide enough carry their fault's label (cookie / PRG) instead of the kinds inside them.
+    const labelled: [number, number][] = [];
+    for (const s of lifecycles.slices.get(key) ?? []) {
+      if (s.endNs < rc.window.startNs || s.startNs > rc.window.endNs) continue;
+      const x0 = scale.toPx(s.startNs);
+      const x1 = scale.toPx(s.endNs);
+      ctx.fillStyle = hueColor(lifecycleHue(s.lifecycle), rc.theme.scheme, 0.32);
+      ctx.fillRect(x0, mid - GEOMETRY.sliceHeight / 2, Math.max(1, x1 - x0), GEOMETRY.sliceHeight);
+      const label = lifecycleLabel(s.lifecycle);
+      const left = Math.max(x0, GEOMETRY.labelWidth) + GEOMETRY.markerHalfWidth + 4;
+      if (x1 - left >= this.textWidth(ctx, label) + 2 * GEOMETRY.markerHalfWidth) {
+        ctx.fillStyle = rc.theme.text;
+        ctx.fillText(label, left, mid);
+        labelled.push([x0 - 1, x1]);
+      }
+    }
+    const track = raw.tracks.get(key);
+    if (!track) return 0;
+    const slack = GEOMETRY.markerHalfWidth * scale.nsPerPx;
+    const first = lowerBound(track.times, rc.window.startNs - slack);
+    const last = lowerBound(track.times, rc.window.endNs + slack + Number.EPSILON);
+    let drawn = 0;
+    // Events on one pixel form one marker with one label.
+    let k = first;
+    while (k < last) {
+      const x = scale.toPx(track.events[k]!.t);
+      let end = k + 1;
+      while (end < last && Math.round(scale.toPx(track.events[end]!.t)) === Math.round(x)) end++;
+      let shown = 0;
+      for (let j = k; j < end; j++) {
+        const e = track.events[j]!;
+        const vis = this.isVisibleEvent(rc, e);
+        if (vis === 'hide') continue;
+        ctx.globalAlpha = vis === 'dim' ? 0.18 : 1;
+        ctx.fillStyle = hueColor(eventColorHue(e, lifecycles.ofSeq.get(e.seq)), rc.theme.scheme);
+        ctx.beginPath();
+        diamond(ctx, scale.toPx(e.t), mid, GEOMETRY.markerHalfWidth, GEOMETRY.markerHalfHeight);
+        ctx.fill();
+        if (scale.contains(e.t)) drawn++;
+        if (vis === 'show') shown++;
+      }
+      ctx.globalAlpha = 1;
+      if (shown > 0 && !labelled.some(([a, b]) => x >= a && x < b)) {
         const nextX = end < track.events.length ? scale.toPx(track.events[end]!.t) : rc.width;
         this.drawGroupLabel(ctx, rc, track.events.slice(k, end), x, nextX, mid);
-        k = end;
       }
-    });
+      k = end;
+    }
     return drawn;
-  }
-
-  private drawMarker(ctx: Canvas2D, x: number, y: number, color: string): void {
-    const w = GEOMETRY.markerHalfWidth;
-    const h = GEOMETRY.markerHalfHeight;
-    ctx.fillStyle = color;
-    ctx.beginPath();
-    ctx.moveTo(x, y - h);
-    ctx.lineTo(x + w, y);
-    ctx.lineTo(x, y + h);
-    ctx.lineTo(x - w, y);
-    ctx.closePath();
-    ctx.fill();
   }
 
   /** The kind after a marker (`KIND ×3` for a stack), when the gap to the next marker leaves room. */
@@ -313,75 +301,221 @@ export class TimelineRenderer {
     ctx.fillText(text, x + GEOMETRY.markerHalfWidth + 4, mid);
   }
 
-  /**
-   * The selected event: a ring, a time cursor, and its causal chain (parent
-   * links up to the root) as grey arrows, so a response can be traced back
-   * to the DMA that caused it.
-   */
-  private drawSelection(ctx: Canvas2D, rc: RenderContext, data: TimelineData, layout: readonly TrackLayout[], scale: TimeScale): void {
-    if (rc.selectedSeq === null) return;
-    const e = data.bySeq.get(rc.selectedSeq);
-    if (!e) return;
-    const centre = (ev: EventRow): { x: number; y: number } => ({
-      x: scale.toPx(ev.t),
-      y: layout[data.trackOfSeq.get(ev.seq)!]!.top + GEOMETRY.trackHeight / 2,
-    });
-    const { x, y } = centre(e);
+  private drawLodTrack(ctx: Canvas2D, rc: RenderContext, lod: LodFrame, r: ScreenRow, scale: TimeScale): number {
+    const track = r.row.track!;
+    const cells = lod.tracks.get(track.key);
+    if (!cells) return 0;
+    const top = r.y + 2;
+    const h = r.row.height - 4;
+    const first = Math.max(0, lowerBound(cells.endNs, rc.window.startNs) - 1);
+    const last = lowerBound(cells.startNs, rc.window.endNs);
+    const logMax = Math.log1p(Math.max(1, lod.maxCount));
+    const hue = LAYER_HUE[track.layer ?? 'check'];
+    // Count shading: one path per shade, cells at least a pixel wide.
+    for (let shade = 0; shade < SHADES; shade++) {
+      ctx.beginPath();
+      let any = false;
+      for (let i = first; i < last; i++) {
+        const level = Math.min(SHADES - 1, Math.floor((Math.log1p(cells.count[i]!) / logMax) * SHADES));
+        if (level !== shade) continue;
+        const x0 = scale.toPx(cells.startNs[i]!);
+        const x1 = scale.toPx(cells.endNs[i]!);
+        ctx.rect(x0, top, Math.max(1, x1 - x0), h);
+        any = true;
+      }
+      if (!any) continue;
+      ctx.fillStyle = hueColor(hue, rc.theme.scheme, 0.2 + (0.65 * (shade + 1)) / SHADES);
+      ctx.fill();
+    }
+    // Worst latency: the longest slice starting in the bucket, as a bar from the bottom (sqrt scale).
+    if (lod.maxSliceNs > 0) {
+      ctx.beginPath();
+      let any = false;
+      for (let i = first; i < last; i++) {
+        const dur = cells.maxSliceNs[i]!;
+        if (dur <= 0) continue;
+        const x0 = scale.toPx(cells.startNs[i]!);
+        const x1 = scale.toPx(cells.endNs[i]!);
+        const bar = Math.max(1, Math.sqrt(dur / lod.maxSliceNs) * (h - 2));
+        ctx.rect(x0, top + h - bar, Math.max(1, x1 - x0), Math.min(3, bar));
+        any = true;
+      }
+      if (any) {
+        ctx.fillStyle = hueColor(LATENCY_HUE, rc.theme.scheme, 0.95);
+        ctx.fill();
+      }
+    }
+    return Math.max(0, last - first);
+  }
 
+  private drawCounter(ctx: Canvas2D, rc: RenderContext, r: ScreenRow, scale: TimeScale): void {
+    const id = r.row.track!.counter!;
+    const series = rc.counters?.[id];
+    const mid = r.y + r.row.height / 2;
+    if (rc.mode !== 'raw' || !series) {
+      ctx.fillStyle = rc.theme.textDim;
+      ctx.font = rc.theme.fontSmall;
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(rc.mode === 'raw' ? 'loading…' : 'zoom in to see this counter', GEOMETRY.labelWidth + 8, mid);
+      return;
+    }
+    const top = r.y + 3;
+    const h = r.row.height - 6;
+    const max = Math.max(1, series.max);
+    ctx.beginPath();
+    const right = rc.width;
+    for (let i = 0; i < series.t.length; i++) {
+      const x0 = Math.max(GEOMETRY.labelWidth, scale.toPx(series.t[i]!));
+      const x1 = Math.min(right, i + 1 < series.t.length ? scale.toPx(series.t[i + 1]!) : right);
+      if (x1 <= x0 || series.v[i]! <= 0) continue;
+      const bar = (series.v[i]! / max) * h;
+      ctx.rect(x0, top + h - bar, x1 - x0, bar);
+    }
+    ctx.fillStyle = hueColor(COUNTER_HUE, rc.theme.scheme, 0.55);
+    ctx.fill();
+    ctx.fillStyle = rc.theme.textDim;
+    ctx.font = rc.theme.fontSmall;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'top';
+    ctx.fillText(`max ${series.max}`, rc.width - 6, r.y + 2);
+  }
+
+  /** Arrows where a fault moves from one track to the next; only the selected fault's when there are many. */
+  private drawFlows(ctx: Canvas2D, rc: RenderContext, raw: RawFrame, yOfTrack: ReadonlyMap<string, number>, scale: TimeScale): void {
+    const inView = raw.lifecycles.flows.filter((f) => f.to.t >= rc.window.startNs && f.from.t <= rc.window.endNs);
+    const selectedLc = rc.selected ? raw.lifecycles.ofSeq.get(rc.selected.seq) : undefined;
+    const flows = inView.length <= 400 ? inView : inView.filter((f) => f.lifecycle === selectedLc);
+    ctx.lineWidth = 1.25;
+    for (const f of flows) {
+      const y0 = yOfTrack.get(trackKeyOfEvent(f.from));
+      const y1 = yOfTrack.get(trackKeyOfEvent(f.to));
+      if (y0 === undefined || y1 === undefined) continue;
+      if (rc.filter && rc.filterMode === 'hide' && !(matchesFilter(f.from, rc.filter) && matchesFilter(f.to, rc.filter))) continue;
+      const color = hueColor(lifecycleHue(f.lifecycle), rc.theme.scheme, f.lifecycle === selectedLc ? 0.95 : 0.6);
+      ctx.strokeStyle = color;
+      ctx.fillStyle = color;
+      drawArrow(ctx, { x: scale.toPx(f.from.t), y: y0 }, { x: scale.toPx(f.to.t), y: y1 });
+    }
+  }
+
+  /** The selected event: a time cursor, a ring on its marker, and its causal chain as grey arrows. */
+  private drawSelection(ctx: Canvas2D, rc: RenderContext, yOfTrack: ReadonlyMap<string, number>, scale: TimeScale): void {
+    const e = rc.selected;
+    if (!e) return;
+    const x = scale.toPx(e.t);
     ctx.strokeStyle = rc.theme.textDim;
     ctx.lineWidth = 1;
     ctx.setLineDash([3, 3]);
     ctx.beginPath();
-    ctx.moveTo(Math.round(x) + 0.5, GEOMETRY.axisHeight);
+    ctx.moveTo(Math.round(x) + 0.5, tracksTop());
     ctx.lineTo(Math.round(x) + 0.5, rc.height);
     ctx.stroke();
     ctx.setLineDash([]);
-
-    ctx.strokeStyle = rc.theme.text;
-    ctx.fillStyle = rc.theme.text;
-    ctx.lineWidth = 1.25;
-    const seen = new Set<number>([e.seq]);
-    for (let child = e, parent = parentOf(data, e); parent && !seen.has(parent.seq); child = parent, parent = parentOf(data, parent)) {
-      seen.add(parent.seq);
-      drawArrow(ctx, centre(parent), centre(child));
+    const y = yOfTrack.get(trackKeyOfEvent(e));
+    if (y === undefined || rc.mode !== 'raw') return;
+    const raw = rc.raw;
+    if (raw) {
+      ctx.strokeStyle = rc.theme.text;
+      ctx.fillStyle = rc.theme.text;
+      ctx.lineWidth = 1.25;
+      const seen = new Set<number>([e.seq]);
+      let child = e;
+      for (let parent = e.parent === null ? undefined : raw.bySeq.get(e.parent); parent && !seen.has(parent.seq); parent = parent.parent === null ? undefined : raw.bySeq.get(parent.parent)) {
+        seen.add(parent.seq);
+        const py = yOfTrack.get(trackKeyOfEvent(parent));
+        const cy = yOfTrack.get(trackKeyOfEvent(child));
+        if (py !== undefined && cy !== undefined) drawArrow(ctx, { x: scale.toPx(parent.t), y: py }, { x: scale.toPx(child.t), y: cy });
+        child = parent;
+      }
     }
-
+    ctx.strokeStyle = rc.theme.text;
     ctx.lineWidth = 2;
-    const w = GEOMETRY.markerHalfWidth + 3;
-    const h = GEOMETRY.markerHalfHeight + 3;
     ctx.beginPath();
-    ctx.moveTo(x, y - h);
-    ctx.lineTo(x + w, y);
-    ctx.lineTo(x, y + h);
-    ctx.lineTo(x - w, y);
-    ctx.closePath();
+    diamond(ctx, x, y, GEOMETRY.markerHalfWidth + 3, GEOMETRY.markerHalfHeight + 3);
     ctx.stroke();
   }
 
-  private drawLabels(ctx: Canvas2D, rc: RenderContext, data: TimelineData, layout: readonly TrackLayout[]): void {
+  private drawMarks(ctx: Canvas2D, rc: RenderContext, scale: TimeScale): void {
+    ctx.fillStyle = rc.theme.text;
+    for (const t of rc.marks) {
+      if (!scale.contains(t)) continue;
+      ctx.fillRect(Math.round(scale.toPx(t)), tracksTop(), 1, rc.height - tracksTop());
+    }
+  }
+
+  /** Failed assertions and invariant violations: red markers above the tracks. */
+  private drawAlertStrip(ctx: Canvas2D, rc: RenderContext, scale: TimeScale): void {
+    const top = GEOMETRY.axisHeight;
+    const h = GEOMETRY.alertHeight;
+    ctx.fillStyle = rc.theme.panel;
+    ctx.fillRect(0, top, rc.width, h);
+    ctx.fillStyle = rc.theme.separator;
+    ctx.fillRect(0, top + h - 1, rc.width, 1);
+    ctx.font = rc.theme.fontSmall;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = rc.alerts.length > 0 ? rc.theme.text : rc.theme.textDim;
+    ctx.fillText(rc.alerts.length > 0 ? `alerts (${rc.alerts.length})` : 'alerts', 12, top + h / 2);
+    if (rc.message !== null) return;
+    ctx.beginPath();
+    let lastX = -Infinity;
+    for (const a of rc.alerts) {
+      if (!scale.contains(a.t)) continue;
+      const x = scale.toPx(a.t);
+      if (x - lastX < 2) continue;
+      lastX = x;
+      ctx.moveTo(x, top + h - 3);
+      ctx.lineTo(x + 5, top + h - 3);
+      ctx.lineTo(x, top + 3);
+      ctx.lineTo(x - 5, top + h - 3);
+      ctx.closePath();
+    }
+    ctx.fillStyle = hueColor(0, rc.theme.scheme);
+    ctx.fill();
+  }
+
+  private drawLabels(ctx: Canvas2D, rc: RenderContext, rows: readonly ScreenRow[]): void {
     const { theme } = rc;
     ctx.fillStyle = theme.panel;
-    ctx.fillRect(0, GEOMETRY.axisHeight, GEOMETRY.labelWidth, rc.height - GEOMETRY.axisHeight);
+    ctx.fillRect(0, tracksTop(), GEOMETRY.labelWidth, rc.height - tracksTop());
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'left';
-    data.tracks.forEach((track, i) => {
-      const row = layout[i]!;
-      if (row.top + row.height <= GEOMETRY.axisHeight || row.top >= rc.height) return;
-      const mid = row.top + row.height / 2;
-      const firstOfLayer = i === 0 || data.tracks[i - 1]!.layer !== track.layer;
+    for (const { row, y } of rows) {
+      const mid = y + row.height / 2;
       ctx.fillStyle = theme.separator;
-      ctx.fillRect(firstOfLayer ? 0 : 12, row.top + row.height - 1, GEOMETRY.labelWidth, 1);
-      ctx.font = theme.font;
-      ctx.fillStyle = firstOfLayer ? theme.text : theme.textDim;
-      ctx.fillText(firstOfLayer ? track.title : '', 12, mid);
-      ctx.fillStyle = theme.textDim;
+      ctx.fillRect(row.type === 'group' ? 0 : 12, y + row.height - 1, GEOMETRY.labelWidth, 1);
+      if (row.type === 'group') {
+        const title = GROUPS.find((g) => g.id === row.group)!.title;
+        ctx.font = theme.font;
+        ctx.fillStyle = theme.text;
+        ctx.fillText(`${row.collapsed ? '▸' : '▾'} ${title}`, 8, mid);
+        ctx.font = theme.fontSmall;
+        ctx.fillStyle = theme.textDim;
+        ctx.textAlign = 'right';
+        ctx.fillText(String(row.trackCount), GEOMETRY.labelWidth - 10, mid);
+        ctx.textAlign = 'left';
+        continue;
+      }
+      const track = row.track!;
       ctx.font = theme.fontSmall;
-      ctx.textAlign = 'right';
-      ctx.fillText(track.subtitle, GEOMETRY.labelWidth - 10, mid);
-      ctx.textAlign = 'left';
-    });
+      ctx.fillStyle = track.kind === 'counter' ? theme.textDim : theme.text;
+      ctx.fillText(this.fit(ctx, track.title, GEOMETRY.labelWidth - 20 - GEOMETRY.pinSize - GEOMETRY.pinRight), 20, mid);
+      // The pin toggle: a filled square when pinned.
+      const px = GEOMETRY.labelWidth - GEOMETRY.pinRight - GEOMETRY.pinSize;
+      const py = mid - GEOMETRY.pinSize / 2;
+      ctx.strokeStyle = theme.textDim;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.rect(px + 0.5, py + 0.5, GEOMETRY.pinSize - 1, GEOMETRY.pinSize - 1);
+      ctx.stroke();
+      if (row.pinned) {
+        ctx.fillStyle = theme.text;
+        ctx.fillRect(px + 2, py + 2, GEOMETRY.pinSize - 4, GEOMETRY.pinSize - 4);
+      }
+    }
     ctx.fillStyle = theme.separator;
-    ctx.fillRect(GEOMETRY.labelWidth - 1, GEOMETRY.axisHeight, 1, rc.height - GEOMETRY.axisHeight);
+    ctx.fillRect(GEOMETRY.labelWidth - 1, tracksTop(), 1, rc.height - tracksTop());
   }
 
   private drawAxis(ctx: Canvas2D, rc: RenderContext, scale: TimeScale, ticks: readonly number[], stepNs: number): void {
@@ -393,10 +527,9 @@ export class TimelineRenderer {
     ctx.font = theme.fontSmall;
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'left';
-    // Without tracks there is nothing to measure: leave the axis blank.
-    if (!rc.data || rc.data.tracks.length === 0 || rc.message !== null) return;
+    if (rc.message !== null) return;
     ctx.fillStyle = theme.textDim;
-    ctx.fillText(`window ${formatNs(Math.round(rc.window.endNs - rc.window.startNs))}`, 12, GEOMETRY.axisHeight / 2);
+    ctx.fillText(`window ${formatNs(Math.round(rc.window.endNs - rc.window.startNs))} · ${rc.mode}`, 12, GEOMETRY.axisHeight / 2);
     for (const t of ticks) {
       const x = Math.round(scale.toPx(t));
       const label = formatTick(t, stepNs, rc.window);
@@ -406,6 +539,16 @@ export class TimelineRenderer {
       ctx.fillStyle = theme.textDim;
       ctx.fillText(label, x + 4, GEOMETRY.axisHeight / 2 - 2);
     }
+    // Marks: a small tick in the axis so they are found when scrolled.
+    ctx.fillStyle = theme.text;
+    for (const t of rc.marks) if (scale.contains(t)) ctx.fillRect(Math.round(scale.toPx(t)) - 2, GEOMETRY.axisHeight - 6, 5, 5);
+  }
+
+  private fit(ctx: Canvas2D, text: string, width: number): string {
+    if (this.textWidth(ctx, text) <= width) return text;
+    let s = text;
+    while (s.length > 1 && this.textWidth(ctx, `${s}…`) > width) s = s.slice(0, -1);
+    return `${s}…`;
   }
 
   private textWidth(ctx: Canvas2D, text: string): number {
@@ -416,6 +559,7 @@ export class TimelineRenderer {
     let w = this.textWidths.get(text);
     if (w === undefined) {
       w = ctx.measureText(text).width;
+      if (this.textWidths.size > 2000) this.textWidths.clear();
       this.textWidths.set(text, w);
     }
     return w;
