@@ -42,6 +42,16 @@ export const KEYMAP: KeyBinding[] = [
   { id: 'timeline.deselect', keys: ['escape'], description: 'Clear the selection', scope: 'timeline' },
   { id: 'timeline.wheel', keys: ['wheel'], description: 'Zoom at the pointer (Shift: pan, Alt: scroll the tracks)', scope: 'timeline' },
   { id: 'timeline.drag', keys: ['drag'], description: 'Pan; a click selects (a zoomed-out cell: its longest slice, or zooms in)', scope: 'timeline' },
+  // The player, after debuggers' keys (gdb's next/continue, F10 step): it moves the selection.
+  { id: 'player.playPause', keys: ['space'], description: 'Play or pause from the selected event', scope: 'player' },
+  { id: 'player.stepForward', keys: ['n', 'f10'], description: 'Step to the next event', scope: 'player' },
+  { id: 'player.stepBack', keys: ['p', 'shift+f10'], description: 'Step to the previous event', scope: 'player' },
+  { id: 'player.continue', keys: ['c'], description: 'Continue to the next breakpoint hit (or the last event)', scope: 'player' },
+  { id: 'player.reverseContinue', keys: ['shift+c'], description: 'Reverse-continue to the previous breakpoint hit (or the first event)', scope: 'player' },
+  { id: 'player.start', keys: ['home'], description: 'Jump to the first event', scope: 'player' },
+  { id: 'player.end', keys: ['end'], description: 'Jump to the last event', scope: 'player' },
+  { id: 'player.seek', keys: ['g'], description: 'Seek: type #1234, 3.9us, 3900ns or 2ms', scope: 'player' },
+  { id: 'player.breakpoint', keys: ['b'], description: 'Add a breakpoint: cookie 3, code INVALID, errno EINVAL, 03:00.0, FAULT_READ, violation', scope: 'player' },
 ];
 
 /** What a key spec needs from a KeyboardEvent. */
