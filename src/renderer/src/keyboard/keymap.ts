@@ -52,6 +52,10 @@ export const KEYMAP: KeyBinding[] = [
   { id: 'player.end', keys: ['end'], description: 'Jump to the last event', scope: 'player' },
   { id: 'player.seek', keys: ['g'], description: 'Seek: type #1234, 3.9us, 3900ns or 2ms', scope: 'player' },
   { id: 'player.breakpoint', keys: ['b'], description: 'Add a breakpoint: cookie 3, code INVALID, errno EINVAL, 03:00.0, FAULT_READ, violation', scope: 'player' },
+  // The sessions list, on the focused row.
+  { id: 'sessions.select', keys: ['enter', 'space'], description: 'Show the focused session', scope: 'sessions' },
+  { id: 'sessions.rename', keys: ['f2'], description: 'Rename the focused session (double-click too; Enter keeps, Escape drops)', scope: 'sessions' },
+  { id: 'sessions.delete', keys: ['delete', 'backspace'], description: 'Delete the focused session (asks first)', scope: 'sessions' },
 ];
 
 /** What a key spec needs from a KeyboardEvent. */
