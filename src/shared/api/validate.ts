@@ -84,6 +84,9 @@ export function base64DecodedLength(s: string): number {
   return (s.length / 4) * 3 - pad;
 }
 
+/** The object's own fields only: nothing inherited through a prototype is read as input. */
+const ownFields = (o: Obj): Obj => Object.assign(Object.create(null) as Obj, o);
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -104,13 +107,13 @@ class Checker {
     this.args(args, 1);
     const r = args[0];
     if (!isObject(r)) this.fail('expects one request object');
-    return r;
+    return ownFields(r);
   }
 
   object(v: unknown, allowed: readonly string[], what: string): Obj {
     if (!isObject(v)) this.fail(`expects ${what} to be an object`);
     for (const k of Object.keys(v)) if (!allowed.includes(k)) this.fail(`${what} has an unknown field ${JSON.stringify(k.slice(0, 40))}`);
-    return v;
+    return ownFields(v);
   }
 
   int(v: unknown, name: string, min: number, max: number): number {
