@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRequest, RunResult, ScenarioDiagnostic } from '@shared/api/workbench';
 import type { SessionDetails } from '@shared/api/analysis';
 import { setApi } from '@renderer/ipc/client';
+import { NEW_SCENARIO_TEXT } from '@renderer/editor/new-scenario';
 import { RECENT_FILES_KEY } from '@renderer/editor/recent-files';
 import { FakeApi, fakeSession } from '@renderer/testing/fake-api';
 import { useEditorStore } from './editor-store';
@@ -227,6 +228,15 @@ describe('useEditorStore', () => {
     expect(layout.centerView).toBe('editor');
     expect(store.runError).toBe('2 checks failed, 1 invariant violation (1 passed)');
     expect(store.runDiagnostics).toHaveLength(1);
+  });
+
+  it('newDocument() opens an untitled scenario that saving names first', async () => {
+    const store = useEditorStore();
+    await store.openExample('happy-path');
+    store.newDocument();
+    expect(store.document).toMatchObject({ fileName: 'untitled.ts', origin: 'untitled' });
+    expect(store.textToOpen()).toBe(NEW_SCENARIO_TEXT);
+    expect(await store.save()).toEqual({ kind: 'needs-name' });
   });
 
   it('a bad seed is refused before anything is sent', async () => {

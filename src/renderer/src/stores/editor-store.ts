@@ -16,6 +16,7 @@ import type { JobProgress, RunResult, ScenarioDiagnostic, ScenarioEntry, Scenari
 import type { KernelProfileId } from '@shared/uapi/profiles';
 import { getApi } from '@renderer/ipc/client';
 import { checkScenarioFileName, languageOf, type NameCheck } from '@renderer/editor/file-names';
+import { NEW_SCENARIO_TEXT } from '@renderer/editor/new-scenario';
 import { loadRecent, pushRecent, removeRecent, saveRecent, type RecentFile } from '@renderer/editor/recent-files';
 import { diagnosticsAfterEdit, isPlaced, type TextEdit } from '@renderer/editor/run-markers';
 import { buildRunRequest, newRunJobId, parseSeed, type Vendor } from '@renderer/editor/run-options';
@@ -43,25 +44,6 @@ export type SaveOutcome =
   | { readonly kind: 'exists'; readonly fileName: string }
   | { readonly kind: 'invalid'; readonly error: string }
   | { readonly kind: 'failed'; readonly error: string };
-
-/** Opened for "New": a scenario that type-checks and runs. */
-export const NEW_SCENARIO_TEXT = `import { scenario, vmmSetup, mapThenSuccess, dma, expect } from 'iopf';
-
-export default scenario({
-  name: 'untitled',
-  seed: 1,
-  topology: {
-    iommu: { vendor: 'vtd' },
-    devices: [{ name: '0000:03:00.0', pri: { capacity: 32 } }],
-  },
-  setup: () => vmmSetup({ pasids: [1] }),
-  policy: mapThenSuccess(),
-  async workload() {
-    const r = await dma('0000:03:00.0', { pasid: 1, addr: 0x1000n, pages: 1, perm: 'rw' });
-    expect(r.ok).toBe(true, 'the DMA completes');
-  },
-});
-`;
 
 /** The example opened when the window starts with no document. */
 const DEFAULT_EXAMPLE = 'happy-path';
