@@ -19,12 +19,12 @@
  * `ts` and `dur` are µs with the ns as three exact decimals.
  */
 import { formatRid } from '../../shared/pci';
-import type { EventRow } from '../../shared/events';
+import { EVENT_KINDS, LAYERS, type EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
-import { iterateEvents } from '../recorder/event-rows';
+import { streamEvents, type EventStreamOptions } from './event-stream';
 import type { SessionRecord } from '../recorder/session-store';
 import type { ByteSink } from './byte-sink';
-import { TextWriter } from './text-writer';
+import { TextWriter, utf8Bytes } from './text-writer';
 import type { ExportResult } from './pftrace-export';
 import { TraceModel, type FlowStep, type TrackDef, type TraceModelVisitor } from './trace-model';
 
@@ -33,45 +33,101 @@ export const CHROME_FORMAT_VERSION = 1;
 
 const PIDS: Record<TrackDef['group'], number> = { iommu: 1, kernel: 2, 'fault-queue': 3, policy: 4, check: 5, device: 100 };
 
-const FLOW_S = '{"ph":"s","cat":"iopf.flow","name":"fault","id":';
-const FLOW_T = '{"ph":"t","cat":"iopf.flow","name":"fault","id":';
-const FLOW_F = '{"ph":"f","cat":"iopf.flow","name":"fault","id":';
-
 const pidOf = (t: TrackDef): number => (t.group === 'device' ? 100 + (t.dev ?? 0) : PIDS[t.group]);
+/** One number per (lane, fault) for the open-slice map: fault ids stay far below 2^32, track ids below 2^20. */
+const openKey = (lane: number, fault: number): number => lane * 4_294_967_296 + fault;
+
+/** Fragments written for every event, encoded once. */
+const F = {
+  open: utf8Bytes('[\n'),
+  sep: utf8Bytes(',\n'),
+  argsSeq: utf8Bytes(',"args":{"seq":'),
+  seq: utf8Bytes('{"seq":'),
+  t: utf8Bytes(',"t":'),
+  dev: utf8Bytes(',"dev":'),
+  pasid: utf8Bytes(',"pasid":'),
+  grpid: utf8Bytes(',"grpid":'),
+  cookie: utf8Bytes(',"cookie":'),
+  addr: utf8Bytes(',"addr":"'),
+  perm: utf8Bytes(',"perm":'),
+  code: utf8Bytes(',"code":'),
+  errno: utf8Bytes(',"errno":'),
+  parent: utf8Bytes(',"parent":'),
+  raw: utf8Bytes(',"raw":"'),
+  note: utf8Bytes(',"note":'),
+  fault: utf8Bytes(',"fault":'),
+  pid: utf8Bytes(',"pid":'),
+  tid: utf8Bytes(',"tid":'),
+  ts: utf8Bytes(',"ts":'),
+  dur: utf8Bytes(',"dur":'),
+  flowS: utf8Bytes('{"ph":"s","cat":"iopf.flow","name":"fault","id":'),
+  flowT: utf8Bytes('{"ph":"t","cat":"iopf.flow","name":"fault","id":'),
+  flowF: utf8Bytes('{"ph":"f","cat":"iopf.flow","name":"fault","id":'),
+  flowEnd: utf8Bytes(',"bp":"e"}'),
+  slice: utf8Bytes('{"ph":"X","cat":"iopf.slice","name":'),
+  sliceFault: utf8Bytes(',"args":{"fault":'),
+  beginSeq: utf8Bytes(',"begin_seq":'),
+  endSeq: utf8Bytes(',"end_seq":'),
+  counter: utf8Bytes('{"ph":"C","name":'),
+  value: utf8Bytes(',"args":{"value":'),
+  close2: utf8Bytes('}}'),
+};
+const QUOTE = 0x22;
+const CLOSE = 0x7d;
+
+/**
+ * Per kind: the instant's head up to its pid (`{"ph":"i",…,"name":"KIND","pid":`)
+ * and, per layer, the args' `,"kind":"KIND","layer":"layer"`.
+ */
+const KIND_FRAGMENTS = new Map(
+  EVENT_KINDS.map((k) => [
+    k,
+    {
+      head: utf8Bytes(`{"ph":"i","s":"t","cat":"iopf.event","name":"${k}","pid":`),
+      kindLayer: new Map(LAYERS.map((l) => [l, utf8Bytes(`,"kind":"${k}","layer":"${l}"`)])),
+    },
+  ]),
+);
 
 /** The event's columns as a JSON object (absent columns are left out; `t` is the exact ns). */
 export function writeRowArgs(w: TextWriter, e: EventRow, fault: number | null): void {
-  w.lit('{"seq":').int(e.seq).lit(',"t":').int(e.t).lit(',"kind":"').lit(e.kind).lit('","layer":"').lit(e.layer).lit('"');
-  if (e.dev !== null) w.lit(',"dev":').int(e.dev);
-  if (e.pasid !== null) w.lit(',"pasid":').int(e.pasid);
-  if (e.grpid !== null) w.lit(',"grpid":').int(e.grpid);
-  if (e.cookie !== null) w.lit(',"cookie":').int(e.cookie);
-  if (e.addr !== null) w.lit(',"addr":"').text(e.addr).lit('"');
-  if (e.perm !== null) w.lit(',"perm":').int(e.perm);
-  if (e.code !== null) w.lit(',"code":').int(e.code);
-  if (e.errno !== null) w.lit(',"errno":').int(e.errno);
-  if (e.parent !== null) w.lit(',"parent":').int(e.parent);
-  if (e.raw !== null) w.lit(',"raw":"').text(e.raw).lit('"');
-  if (e.note !== null) w.lit(',"note":').json(e.note);
-  if (e.line !== null) w.lit(',"line":').int(e.line);
-  if (e.iommu !== null) w.lit(',"iommu":').int(e.iommu);
-  if (fault !== null) w.lit(',"fault":').int(fault);
-  w.lit('}');
+  writeArgsFromT(w.bytes(F.seq).int(e.seq), e, fault);
+}
+
+/** writeRowArgs after `{"seq":N`. */
+function writeArgsFromT(w: TextWriter, e: EventRow, fault: number | null): void {
+  w.bytes(F.t).int(e.t);
+  const kl = KIND_FRAGMENTS.get(e.kind)?.kindLayer.get(e.layer);
+  if (kl) w.bytes(kl);
+  else w.lit(',"kind":"').lit(e.kind).lit('","layer":"').lit(e.layer).char(QUOTE);
+  if (e.dev !== null) w.bytes(F.dev).int(e.dev);
+  if (e.pasid !== null) w.bytes(F.pasid).int(e.pasid);
+  if (e.grpid !== null) w.bytes(F.grpid).int(e.grpid);
+  if (e.cookie !== null) w.bytes(F.cookie).int(e.cookie);
+  if (e.addr !== null) w.bytes(F.addr).text(e.addr).char(QUOTE);
+  if (e.perm !== null) w.bytes(F.perm).int(e.perm);
+  if (e.code !== null) w.bytes(F.code).int(e.code);
+  if (e.errno !== null) w.bytes(F.errno).int(e.errno);
+  if (e.parent !== null) w.bytes(F.parent).int(e.parent);
+  if (e.raw !== null) w.bytes(F.raw).text(e.raw).char(QUOTE);
+  if (e.note !== null) w.bytes(F.note).json(e.note);
+  if (fault !== null) w.bytes(F.fault).int(fault);
+  w.char(CLOSE);
 }
 
 class ChromeWriter implements TraceModelVisitor {
   readonly w: TextWriter;
   records = 0;
   private readonly named = new Set<number>();
-  private readonly names = new Map<number, string>();
+  private readonly names = new Map<number, Uint8Array>();
 
-  /** A track's name as a JSON string, made once. */
-  private quoted(t: TrackDef): string {
+  /** A counter's `name,"pid":pid,"ts":` fragment, made once per track. */
+  private counterHead(t: TrackDef): Uint8Array {
     let q = this.names.get(t.id);
-    if (q === undefined) this.names.set(t.id, (q = JSON.stringify(t.name)));
+    if (q === undefined) this.names.set(t.id, (q = utf8Bytes(`${JSON.stringify(t.name)},"pid":${pidOf(t)},"ts":`)));
     return q;
   }
-  private readonly open = new Map<string, { ts: number; name: string; beginSeq: number }>();
+  private readonly open = new Map<number, { ts: number; name: string; beginSeq: number }>();
 
   constructor(out: ByteSink) {
     this.w = new TextWriter(out);
@@ -80,7 +136,7 @@ class ChromeWriter implements TraceModelVisitor {
   /** Starts the next array element. */
   private next(): TextWriter {
     this.w.maybeFlush();
-    this.w.lit(this.records === 0 ? '[\n' : ',\n');
+    this.w.bytes(this.records === 0 ? F.open : F.sep);
     this.records++;
     return this.w;
   }
@@ -110,49 +166,52 @@ class ChromeWriter implements TraceModelVisitor {
   }
 
   private flowEvent(lane: TrackDef, t: number, fault: number, step: FlowStep): void {
-    const ph = step === 'start' ? 's' : step === 'step' ? 't' : 'f';
-    const w = this.next().lit(ph === 's' ? FLOW_S : ph === 't' ? FLOW_T : FLOW_F).int(fault);
-    w.lit(',"pid":').int(pidOf(lane)).lit(',"tid":').int(lane.id).lit(',"ts":').micros(t);
-    w.lit(step === 'end' ? ',"bp":"e"}' : '}');
+    const w = this.next().bytes(step === 'start' ? F.flowS : step === 'step' ? F.flowT : F.flowF).int(fault);
+    w.bytes(F.pid).int(pidOf(lane)).bytes(F.tid).int(lane.id).bytes(F.ts).micros(t);
+    if (step === 'end') w.bytes(F.flowEnd);
+    else w.char(CLOSE);
   }
 
   instant(track: TrackDef, e: EventRow, fault: number | null, flow: FlowStep | null): void {
-    const w = this.next().lit('{"ph":"i","s":"t","cat":"iopf.event","name":"').lit(e.kind).lit('","pid":').int(pidOf(track));
-    w.lit(',"tid":').int(track.id).lit(',"ts":').micros(e.t).lit(',"args":');
-    writeRowArgs(w, e, fault);
-    w.lit('}');
+    const w = this.next();
+    const kf = KIND_FRAGMENTS.get(e.kind);
+    if (kf) w.bytes(kf.head);
+    else w.lit(`{"ph":"i","s":"t","cat":"iopf.event","name":"${e.kind}","pid":`);
+    w.int(pidOf(track)).bytes(F.tid).int(track.id).bytes(F.ts).micros(e.t).bytes(F.argsSeq).int(e.seq);
+    writeArgsFromT(w, e, fault);
+    w.char(CLOSE);
     // v1 flow events bind to an enclosing slice, so only steps on slice lanes are written.
     if (fault !== null && flow !== null && track.kind === 'lane') this.flowEvent(track, e.t, fault, flow);
   }
 
   sliceBegin(lane: TrackDef, e: EventRow, name: string, fault: number, flow: FlowStep): void {
     this.instant(lane, e, fault, null);
-    this.open.set(`${lane.id}:${fault}`, { ts: e.t, name, beginSeq: e.seq });
+    this.open.set(openKey(lane.id, fault), { ts: e.t, name, beginSeq: e.seq });
     this.flowEvent(lane, e.t, fault, flow);
   }
 
   sliceEnd(lane: TrackDef, e: EventRow, fault: number): void {
-    const key = `${lane.id}:${fault}`;
+    const key = openKey(lane.id, fault);
     const s = this.open.get(key);
     if (!s) return;
     this.open.delete(key);
-    const w = this.next().lit('{"ph":"X","cat":"iopf.slice","name":').json(s.name).lit(',"pid":').int(pidOf(lane)).lit(',"tid":').int(lane.id);
-    w.lit(',"ts":').micros(s.ts).lit(',"dur":').micros(e.t - s.ts);
-    w.lit(',"args":{"fault":').int(fault).lit(',"begin_seq":').int(s.beginSeq).lit(',"end_seq":').int(e.seq).lit('}}');
+    const w = this.next().bytes(F.slice).json(s.name).bytes(F.pid).int(pidOf(lane)).bytes(F.tid).int(lane.id);
+    w.bytes(F.ts).micros(s.ts).bytes(F.dur).micros(e.t - s.ts);
+    w.bytes(F.sliceFault).int(fault).bytes(F.beginSeq).int(s.beginSeq).bytes(F.endSeq).int(e.seq).bytes(F.close2);
   }
 
   counter(track: TrackDef, t: number, value: number): void {
-    this.next().lit('{"ph":"C","name":').lit(this.quoted(track)).lit(',"pid":').int(pidOf(track)).lit(',"ts":').micros(t).lit(',"args":{"value":').int(value).lit('}}');
+    this.next().bytes(F.counter).bytes(this.counterHead(track)).micros(t).bytes(F.value).int(value).bytes(F.close2);
   }
 }
 
 /** Writes one session as Chrome JSON (array form). */
-export function exportChrome(db: SqlDatabase, sessionId: number, session: SessionRecord, out: ByteSink): ExportResult {
+export function exportChrome(db: SqlDatabase, sessionId: number, session: SessionRecord, out: ByteSink, read: EventStreamOptions = {}): ExportResult {
   const writer = new ChromeWriter(out);
   writer.session(session);
   const model = new TraceModel(writer);
   let events = 0;
-  for (const e of iterateEvents(db, sessionId)) {
+  for (const e of streamEvents(db, sessionId, read)) {
     model.add(e);
     events++;
   }

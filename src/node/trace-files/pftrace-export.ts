@@ -9,7 +9,7 @@
  */
 import { EVENT_KINDS, LAYERS, type EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
-import { iterateEvents } from '../recorder/event-rows';
+import { streamEvents, type EventStreamOptions } from './event-stream';
 import type { ByteSink } from './byte-sink';
 import { encodeStringField, ProtoWriter } from './protobuf';
 import { TraceModel, type FlowStep, type TrackDef, type TraceModelVisitor } from './trace-model';
@@ -133,43 +133,41 @@ class PftraceWriter implements TraceModelVisitor {
     this.endPacket(p);
   }
 
-  private uintAnnotation(name: (typeof ANNOTATION_NAMES)[number], v: number | null): void {
+  private uintAnnotation(name: Uint8Array, v: number | null): void {
     if (v === null) return;
-    if (v >= 0) this.w.prefixedVarint(PF.TrackEvent.debugAnnotations, this.annotationName[name], UINT_VALUE_TAG, v);
-    else this.w.prefixedVarint(PF.TrackEvent.debugAnnotations, this.annotationName[name], INT_VALUE_TAG, v);
+    this.w.prefixedVarint(PF.TrackEvent.debugAnnotations, name, v >= 0 ? UINT_VALUE_TAG : INT_VALUE_TAG, v);
   }
 
-  private stringAnnotation(name: (typeof ANNOTATION_NAMES)[number], v: string | null): void {
+  private stringAnnotation(name: Uint8Array, v: string | null): void {
     if (v === null) return;
     const w = this.w;
     const m = w.begin(PF.TrackEvent.debugAnnotations);
-    w.raw(this.annotationName[name]);
+    w.raw(name);
     w.string(PF.DebugAnnotation.stringValue, v);
     w.end(m);
   }
 
   /** The event's columns; its fault is the packet's correlation id. */
   private annotations(e: EventRow): void {
-    this.uintAnnotation('seq', e.seq);
-    this.uintAnnotation('dev', e.dev);
-    this.uintAnnotation('pasid', e.pasid);
-    this.uintAnnotation('grpid', e.grpid);
-    this.uintAnnotation('cookie', e.cookie);
+    const names = this.annotationName;
+    this.uintAnnotation(names.seq, e.seq);
+    this.uintAnnotation(names.dev, e.dev);
+    this.uintAnnotation(names.pasid, e.pasid);
+    this.uintAnnotation(names.grpid, e.grpid);
+    this.uintAnnotation(names.cookie, e.cookie);
     if (e.addr !== null) {
       const w = this.w;
       const m = w.begin(PF.TrackEvent.debugAnnotations);
-      w.raw(this.annotationName.addr);
+      w.raw(names.addr);
       w.uintHex(PF.DebugAnnotation.pointerValue, e.addr);
       w.end(m);
     }
-    this.uintAnnotation('perm', e.perm);
-    this.uintAnnotation('code', e.code);
-    this.uintAnnotation('errno', e.errno);
-    this.uintAnnotation('parent', e.parent);
-    this.stringAnnotation('raw', e.raw);
-    this.stringAnnotation('note', e.note);
-    this.uintAnnotation('line', e.line);
-    this.uintAnnotation('iommu', e.iommu);
+    this.uintAnnotation(names.perm, e.perm);
+    this.uintAnnotation(names.code, e.code);
+    this.uintAnnotation(names.errno, e.errno);
+    this.uintAnnotation(names.parent, e.parent);
+    this.stringAnnotation(names.raw, e.raw);
+    this.stringAnnotation(names.note, e.note);
   }
 
   instant(track: TrackDef, e: EventRow, fault: number | null, flow: FlowStep | null): void {
@@ -197,11 +195,11 @@ class PftraceWriter implements TraceModelVisitor {
 }
 
 /** Writes one session as a Perfetto trace. */
-export function exportPftrace(db: SqlDatabase, sessionId: number, out: ByteSink): ExportResult {
+export function exportPftrace(db: SqlDatabase, sessionId: number, out: ByteSink, read: EventStreamOptions = {}): ExportResult {
   const writer = new PftraceWriter(out);
   const model = new TraceModel(writer);
   let events = 0;
-  for (const e of iterateEvents(db, sessionId)) {
+  for (const e of streamEvents(db, sessionId, read)) {
     model.add(e);
     events++;
   }
