@@ -56,4 +56,17 @@ describe('RafScheduler', () => {
     expect(error).toHaveBeenCalledOnce();
     error.mockRestore();
   });
+
+  it('measures how long the painters of a frame took', () => {
+    const frames = manualFrames();
+    let clock = 100;
+    const raf = new RafScheduler(frames.request, () => clock);
+    raf.addPainter(() => {
+      clock += 7;
+    });
+    raf.scheduleRedraw();
+    frames.flush();
+    expect(raf.lastPaintMs).toBe(7);
+    expect(raf.frames).toBe(1);
+  });
 });

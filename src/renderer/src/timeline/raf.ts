@@ -11,8 +11,14 @@ type FrameRequester = (callback: () => void) => void;
 export class RafScheduler {
   private readonly painters = new Set<() => void>();
   private scheduled = false;
+  /** How long the last frame's painters took, ms (performance.now), for the view's report and the bench. */
+  lastPaintMs = 0;
+  frames = 0;
 
-  constructor(private readonly requestFrame: FrameRequester = (cb) => void requestAnimationFrame(cb)) {}
+  constructor(
+    private readonly requestFrame: FrameRequester = (cb) => void requestAnimationFrame(cb),
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Registers a canvas painter; it runs on every scheduled frame until disposed. */
   addPainter(paint: () => void): Disposable {
@@ -28,6 +34,7 @@ export class RafScheduler {
 
   private frame(): void {
     this.scheduled = false;
+    const start = this.now();
     for (const paint of [...this.painters]) {
       try {
         paint();
@@ -36,6 +43,8 @@ export class RafScheduler {
         console.error('timeline painter failed', err);
       }
     }
+    this.lastPaintMs = this.now() - start;
+    this.frames++;
   }
 }
 

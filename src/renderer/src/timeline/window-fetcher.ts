@@ -157,12 +157,12 @@ export class TimelineFetcher {
     return { level, segments, complete, loading: !complete && this.inFlight.size + this.queue.length > 0 };
   }
 
-  /** Forgets everything for the current session (e.g. it grew) but keeps showing it until answers come. */
-  invalidate(): void {
+  /** Forgets every page of the current session (it grew, or finished) but keeps showing the last frame until answers come. */
+  invalidate(startNs = this.session?.startNs ?? 0, endNs = this.session?.endNs ?? 0): void {
     if (!this.session) return;
     this.cache.clear();
     this.failed.clear();
-    this.session = { ...this.session, generation: ++this.generation };
+    this.session = { ...this.session, startNs, endNs, generation: ++this.generation };
   }
 
   private touch(key: string, page: Page): void {
