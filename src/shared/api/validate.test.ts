@@ -34,8 +34,10 @@ const CASES: Record<WorkbenchMethod, { ok: unknown[]; bad: [unknown[], RegExp][]
   removeNote: { ok: [{ sessionId: 1, noteId: 2 }], bad: [[[{ sessionId: 1 }], /noteId/]] },
   getEvents: { ok: [{ sessionId: 1, fromSeq: 0, limit: 10 }], bad: [[[{ sessionId: 1, fromSeq: 0, limit: 100_001 }], /limit/]] },
   getTimeline: {
-    ok: [{ sessionId: 1, by: 't', from: 0, to: 100, buckets: 10 }],
+    ok: [{ sessionId: 1, by: 't', from: 0.5, to: 100.25, buckets: 10 }],
     bad: [
+      [[{ sessionId: 1, by: 't', from: -1, to: 1, buckets: 1 }], /from must be a number/],
+      [[{ sessionId: 1, by: 't', from: 0, to: Infinity, buckets: 1 }], /to must be a number/],
       [[{ sessionId: 1, by: 'x', from: 0, to: 1, buckets: 1 }], /by must be one of/],
       [[{ sessionId: 1, by: 't', from: 5, to: 5, buckets: 1 }], /to must be greater than from/],
       [[{ sessionId: 1, by: 't', from: 0, to: 5, buckets: 16_385 }], /buckets/],

@@ -121,6 +121,11 @@ class Checker {
     return v;
   }
 
+  finite(v: unknown, name: string, min: number, max: number): number {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) this.fail(`${name} must be a number in ${min}..${max === MAX_ID ? '2^53-1' : max}`);
+    return v;
+  }
+
   id(v: unknown, name: string): number {
     if (!isInt(v, 1, MAX_ID)) this.fail(`${name} must be a positive integer`);
     return v;
@@ -271,8 +276,9 @@ export function validateArgs(method: WorkbenchMethod, args: unknown[]): unknown[
     case 'getTimeline': {
       const r = c.request(args);
       const out: Obj = { sessionId: c.id(r.sessionId, 'sessionId'), by: c.oneOf(r.by, 'by', ['t', 'seq'] as const) };
-      const from = c.int(r.from, 'from', 0, MAX_ID);
-      const to = c.int(r.to, 'to', 0, MAX_ID);
+      // Window edges may be fractional (a zoomed viewport in ns); buckets snap them.
+      const from = c.finite(r.from, 'from', 0, MAX_ID);
+      const to = c.finite(r.to, 'to', 0, MAX_ID);
       if (to <= from) c.fail('to must be greater than from');
       out.from = from;
       out.to = to;
