@@ -244,6 +244,14 @@ describe('player, inspector and state panel in headless Chromium', () => {
     await settledAt(page, 0);
     expect(await page.textContent('[data-testid="player-status"]')).toContain('ran back to the first event');
 
+    // Playing at 1000 events/s stops at the breakpoint too (Space plays).
+    await page.selectOption('[data-testid="player-speed"]', '1000');
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.querySelector('[data-testid="player-bar"]')?.dataset.playing === 'false');
+    await settledAt(page, hits[0]!);
+    expect(await page.textContent('[data-testid="player-status"]')).toContain(`stopped at #${hits[0]}: cookie ${cookie}`);
+
     // A disabled breakpoint does not stop: continue runs to the last event.
     await page.click('[data-testid="breakpoint-toggle"]');
     expect(await page.getAttribute('[data-testid="breakpoint"]', 'data-enabled')).toBe('false');
