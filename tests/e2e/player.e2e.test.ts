@@ -158,6 +158,14 @@ describe('player, inspector and state panel in headless Chromium', () => {
     expect(await page.textContent('[data-testid="inspector-struct-field"][data-field="code"]')).toContain(codeField.meaning!);
     expect(await page.textContent('[data-testid="inspector-struct-field"][data-field="cookie"] [data-testid="inspector-struct-value"]')).toBe(String(cookie));
     expect(await cursorOf(page)).toBe(response.seq);
+
+    // A note on the response is stored in the session against its seq, and listed under it.
+    const text = `answered cookie ${cookie}`;
+    await page.fill('[data-testid="inspector-note-input"]', text);
+    await page.click('[data-testid="inspector-note-add"]');
+    await page.locator('[data-testid="inspector-note"]', { hasText: text }).waitFor();
+    const stored = await wb.service.listNotes(sessionId);
+    expect(stored.map((n) => ({ seq: n.seq, text: n.text }))).toEqual([{ seq: response.seq, text }]);
     await wb.screenshot('player-inspector-response-write');
     expect(wb.pageErrors).toEqual([]);
   });
