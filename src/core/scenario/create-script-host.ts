@@ -13,6 +13,7 @@ import { System } from '../engine/system';
 import { InvariantOracle } from '../oracle/invariants';
 import * as api from './api/index';
 import { setCurrentRun, type RunContext } from './api/run-context';
+import { setScriptLineSlot } from './api/script-lines';
 import type { ScenarioDefinition, TopologySpec, VmmHandles } from './api/types';
 import { createUapi } from './api/uapi';
 import { ScenarioError } from './spec';
@@ -22,6 +23,8 @@ const DEFAULT_TOPOLOGY: TopologySpec = { devices: [{ name: '0000:03:00.0' }] };
 const VENDORS: readonly VendorId[] = ['vtd', 'smmuv3', 'amd'];
 
 export function createScriptHost(options: ScriptHostOptions): ScriptHost {
+  // Before the module is evaluated: its top level already calls API factories (`policy: mapThenSuccess(…)`).
+  setScriptLineSlot(options.scriptLines ?? null);
   return {
     api,
     async run(definition: unknown, yieldToScript: () => Promise<void>): Promise<ScriptOutcome> {
@@ -50,6 +53,17 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
         },
       };
       const system = new System({ topology, profile, vendor, seed, sink });
+      const lines = system.tracer.lines;
+      if (options.scriptLines) lines.attachSlot(options.scriptLines);
+      /** One turn of the script's continuations; the events they cause take the script's lines. */
+      const scriptTurn = async (): Promise<void> => {
+        lines.beginScriptTurn();
+        try {
+          await yieldToScript();
+        } finally {
+          lines.endScriptTurn();
+        }
+      };
       let passed = 0;
       let failed = 0;
       let violations = 0;
@@ -89,17 +103,17 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
         );
         const maxSteps = options.maxSteps ?? 50_000_000;
         let steps = 0;
-        await yieldToScript();
+        await scriptTurn();
         for (;;) {
           if (failure) throw (failure as { error: unknown }).error;
           if (continuationPending) {
             continuationPending = false;
-            await yieldToScript();
+            await scriptTurn();
             continue;
           }
           flushViolations();
           if (!system.sched.step()) {
-            await yieldToScript();
+            await scriptTurn();
             if (continuationPending) continue;
             break;
           }

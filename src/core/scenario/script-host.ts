@@ -23,6 +23,12 @@ export interface ScriptHostOptions {
   readonly sink: TraceSink;
   /** Stops a run whose virtual time never runs out after this many scheduler steps. */
   readonly maxSteps?: number;
+  /**
+   * The runtime's line slot: the instrumented script stores the 1-based line
+   * of each call it makes into `[0]`, so events get the line that caused them
+   * (TraceEvent.line). Without it, script events carry no line.
+   */
+  readonly scriptLines?: Int32Array;
 }
 
 export interface ScriptOutcome {

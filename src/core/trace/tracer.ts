@@ -4,6 +4,7 @@
  */
 import type { EventKind, Layer } from '../../shared/events';
 import type { Scheduler } from '../sim/scheduler';
+import { LineTracker } from './line-tracker';
 import type { TraceSink } from './sink';
 
 /** What a component says about an event; the Tracer fills the rest. */
@@ -19,14 +20,14 @@ export interface EventFields {
   parent?: number | null;
   raw?: Uint8Array | null;
   note?: string | null;
-  /** Scenario source line that caused the event. */
-  line?: number | null;
   /** IOMMU unit index (hardware and driver events). */
   iommu?: number | null;
 }
 
 export class Tracer {
   private seq = 0;
+  /** Attributes each event to the scenario line that caused it. */
+  readonly lines = new LineTracker();
 
   constructor(
     private readonly sink: TraceSink,
@@ -41,6 +42,8 @@ export class Tracer {
   /** Emits one event and returns its seq (to be used as a causal parent). */
   emit(layer: Layer, kind: EventKind, f: EventFields = {}): number {
     const seq = this.seq++;
+    const parent = f.parent ?? null;
+    const line = this.lines.lineFor(seq, parent);
     this.sink.emit({
       seq,
       t: this.clock.now,
@@ -54,10 +57,10 @@ export class Tracer {
       perm: f.perm ?? null,
       code: f.code ?? null,
       errno: f.errno ?? null,
-      parent: f.parent ?? null,
+      parent,
       raw: f.raw ?? null,
       note: f.note ?? null,
-      line: f.line ?? null,
+      line: line === 0 ? null : line,
       iommu: f.iommu ?? null,
     });
     return seq;

@@ -44,6 +44,8 @@ describe('example scenarios in the sandboxed runtime', () => {
     const b = await runScenarioScript({ source, filename: 'happy-path.ts', collect: true, seed: 11 });
     const c = await runScenarioScript({ source, filename: 'happy-path.ts', collect: true, seed: 12 });
     expect(a.events).toBeGreaterThan(10);
+    // The scenario lines are part of the stream compared.
+    expect(a.collected!.filter((e) => e.line !== null).length).toBeGreaterThan(a.events / 2);
     expect(stream(a.collected)).toBe(stream(b.collected));
     expect(stream(c.collected)).not.toBe(stream(a.collected));
   });

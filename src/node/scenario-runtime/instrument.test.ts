@@ -114,7 +114,7 @@ describe('instrument', () => {
     );
     expect(s.instrumented).toContain(`function f() {\n  "use strict";__iopf_e(`);
     expect(s.instrumented).toMatch(/const g = \(x\) => \{__iopf_e\(\d+\);try\{return x\}finally\{__iopf_x\(\)\}\};/);
-    expect(s.instrumented).toMatch(/for \(let i = 0; i < 2; i\+\+\) \{__iopf_l\(\d+\);f\(\);\}/);
+    expect(s.instrumented).toMatch(/for \(let i = 0; i < 2; i\+\+\) \{__iopf_l\(\d+\);\(__iopf_n\[0\]=4,f\(\)\);\}/);
     const sites = s.guards.filter((g) => g !== null).map((g) => `${g!.kind}@${g!.line}:${g!.column}`);
     expect(sites).toEqual(expect.arrayContaining(['function@2:1', 'function@3:11', 'loop@4:1', 'function@5:38', 'loop@5:47']));
   });
@@ -137,6 +137,50 @@ describe('instrument', () => {
     expect(originalOffset(edits, 4)).toEqual({ offset: 1, inserted: false });
     expect(originalOffset(edits, 5)).toEqual({ offset: 2, inserted: false });
     expect(originalOffset(edits, 7)).toEqual({ offset: 3, inserted: false });
+  });
+
+  it('stores the scenario line of every call into the line slot before the call is made', async () => {
+    const source = [
+      "import { scenario, at } from 'iopf';", // 1
+      'const later = () => at("arrow");', // 2
+      'export default scenario({', // 3
+      '  name: "x",', // 4
+      '  first: at("property"),', // 5
+      '  async main() {', // 6
+      '    at("statement");', // 7
+      '    const o = { m: () => ({ n: () => "chained" }) };', // 8
+      '    at(o?.m()?.n(),', // 9
+      '      at("argument"));', // 10
+      '    let i = 0;', // 11
+      '    while (at("test") && i++ < 1) {}', // 12
+      '    if (i) at("branch");', // 13
+      '    await Promise.resolve();', // 14
+      '    const v = [await Promise.resolve(1), at("resumed")];', // 15
+      '    later();', // 16
+      '    const none = null as null | { m(): void };', // 17
+      '    at(none?.m());', // 18
+      '  },', // 19
+      '});', // 20
+    ].join('\n');
+    const script = await prepare(source);
+    const slot = new Int32Array(1);
+    const seen: [unknown, number][] = [];
+    const guard = createGuard({ view: createHeartbeat().view, heapLimitBytes: 2 ** 40 });
+    const api = { scenario: (d: unknown) => d, at: (what: unknown) => (seen.push([what, slot[0]!]), what) };
+    const def = createSandbox().evaluate(script, api, guard, slot) as { main(): Promise<void> };
+    await def.main();
+    expect(seen).toEqual([
+      ['property', 5],
+      ['statement', 7],
+      ['argument', 10],
+      ['chained', 9],
+      ['test', 12],
+      ['test', 12],
+      ['branch', 13],
+      ['resumed', 15],
+      ['arrow', 2],
+      [undefined, 18],
+    ]);
   });
 
   it('writes the guard id into the heartbeat as the script runs', async () => {

@@ -10,6 +10,12 @@
  *   suspensions leave the script and resumptions re-enter it;
  * - `for await (… of X)` iterates `__iopf_fa(X)`, which does the same around
  *   each `next()`;
+ * - a statement that makes a call is preceded by `__iopf_n[0]=N;` (N its line
+ *   in the scenario); a call elsewhere on another line or in code that runs
+ *   again (a loop's test, an arrow's expression body) becomes
+ *   `(__iopf_n[0]=N,f(…))`; an await stores its line again when it resumes.
+ *   So the engine knows which line of the scenario a call into the API came
+ *   from (TraceEvent.line; src/core/trace/line-tracker.ts);
  * - `require("iopf")` (what esbuild makes of `import … from 'iopf'`) becomes
  *   `__iopf_api` and `import('iopf')` a promise of it; an import of any other
  *   module is reported, with the position of its name, before anything runs.
@@ -58,20 +64,43 @@ interface Edit {
 
 type AnyNode = Node & Record<string, unknown>;
 
+/** The line slot's name in the instrumented code: an Int32Array whose [0] is the line of the call being made. */
+export const LINE_SLOT = '__iopf_n';
+
 /** Depth of a replacing edit: after every opener at its start (which wraps the replaced node). */
 const REPLACEMENT = Number.MAX_SAFE_INTEGER;
 
 const LOOPS = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement']);
 const FUNCTIONS = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+/** Nodes holding a list of statements, and the key of the list: a store can go before any of them. */
+const STATEMENT_LISTS: Readonly<Record<string, string>> = { Program: 'body', BlockStatement: 'body', StaticBlock: 'body', SwitchCase: 'consequent' };
+
+/**
+ * Whether `node` makes a call somewhere inside it; nested functions count too
+ * (an overestimate only costs a store). With `evaluating`: whether evaluating
+ * it makes a call or suspends (nested functions do not count: they run later).
+ */
+function containsCall(node: unknown, evaluating = false): boolean {
+  if (Array.isArray(node)) return node.some((n) => containsCall(n, evaluating));
+  if (!isNode(node)) return false;
+  const t = node.type;
+  if (t === 'CallExpression' || t === 'NewExpression' || t === 'TaggedTemplateExpression') return true;
+  if (evaluating && (t === 'AwaitExpression' || t === 'YieldExpression')) return true;
+  if (evaluating && FUNCTIONS.has(t)) return false;
+  for (const key of Object.keys(node)) if (key !== 'type' && key !== 'start' && key !== 'end' && containsCall(node[key], evaluating)) return true;
+  return false;
+}
 
 /**
  * @param js esbuild's CommonJS output
  * @param map its source map
  * @param source the scenario source (TypeScript), to tell an import from a require() call
- * @param options.guards false: resolve imports only (the uninstrumented baseline of guard-overhead.ts)
+ * @param options.guards false: resolve imports only (the uninstrumented baseline of guard-overhead.ts); no line stores either
+ * @param options.lines false: no line stores (to measure what they cost)
  */
-export function instrument(js: string, map: SourceMapIndex, source: string, options: { guards?: boolean } = {}): Instrumented {
+export function instrument(js: string, map: SourceMapIndex, source: string, options: { guards?: boolean; lines?: boolean } = {}): Instrumented {
   const guarded = options.guards !== false;
+  const lines = guarded && options.lines !== false;
   const ast = parse(js, { ecmaVersion: 'latest', sourceType: 'script', preserveParens: true }) as unknown as AnyNode;
   const jsLines = lineStarts(js);
   const srcLines = lineStarts(source);
@@ -94,8 +123,13 @@ export function instrument(js: string, map: SourceMapIndex, source: string, opti
     return guards.length - 1;
   };
 
-  const visit = (node: AnyNode, depth: number, siteStart: number): void => {
+  /**
+   * @param covered the line a statement store has already put in the slot for
+   *   this node's code (0: none), so its calls on that line need no store of their own
+   */
+  const visit = (node: AnyNode, depth: number, siteStart: number, parent: AnyNode | null, covered: number): void => {
     const type = node.type;
+    if (lines && type === 'CallExpression') storeCallLine(node, depth, parent, covered);
     if (!guarded) {
       // measurement baseline (guard-overhead.ts): imports only
     } else if (FUNCTIONS.has(type)) instrumentFunction(node, depth, siteStart);
@@ -104,15 +138,64 @@ export function instrument(js: string, map: SourceMapIndex, source: string, opti
     else if (type === 'YieldExpression') wrapSuspension(node, depth, node.delegate ? 6 : 5);
     if (type === 'CallExpression') checkRequire(node);
     else if (type === 'ImportExpression') checkDynamicImport(node);
+    // Code that runs later or repeatedly is not covered by the enclosing statement's store.
+    const inner = FUNCTIONS.has(type) || type === 'ClassBody' ? 0 : covered;
+    const listKey = lines ? STATEMENT_LISTS[type] : undefined;
     for (const key of Object.keys(node)) {
       if (key === 'type' || key === 'start' || key === 'end') continue;
       const value = node[key];
       // A method's guard names the line of its key (`async main(ctx) {`), not of its parameter list.
       const childSite = (type === 'Property' || type === 'MethodDefinition') && key === 'value' ? node.start : -1;
+      const childCovered = LOOPS.has(type) && key !== 'init' && key !== 'right' ? 0 : inner;
       if (Array.isArray(value)) {
-        for (const v of value) if (isNode(v)) visit(v, depth + 1, -1);
-      } else if (isNode(value)) visit(value, depth + 1, childSite);
+        for (const v of value) {
+          if (!isNode(v)) continue;
+          const line = key === listKey ? storeStatementLine(v, depth + 1) : 0;
+          visit(v, depth + 1, -1, node, line || childCovered);
+        }
+      } else if (isNode(value)) visit(value, depth + 1, childSite, node, childCovered);
     }
+  };
+
+  /** `stmt` → `__iopf_n[0]=N;stmt` for a statement of a list that makes a call; returns N (0: no store). */
+  const storeStatementLine = (stmt: AnyNode, depth: number): number => {
+    if (stmt.type === 'FunctionDeclaration' || stmt.type === 'ClassDeclaration' || !containsCall(stmt)) return 0;
+    const o = original(stmt.start);
+    if (!o) return 0;
+    add(stmt.start, `${LINE_SLOT}[0]=${o.line};`, depth, false);
+    return o.line;
+  };
+
+  /**
+   * A call the statement store does not cover — on another line of a
+   * multi-line statement, in a loop's test or update, in an arrow's expression
+   * body, in an `if` branch without braces — becomes `(__iopf_n[0]=N,f(…))`.
+   * Only the outermost call of a chain (`a().b()` stores once, before `a`):
+   * wrapping an inner link would break optional chaining (`a?.b().c()`).
+   * A call whose arguments make calls or await on other lines stores its line
+   * again after them: `f(x, [last, __iopf_n[0]=N][0])`.
+   */
+  const storeCallLine = (call: AnyNode, depth: number, parent: AnyNode | null, covered: number): void => {
+    if (parent && (parent.type === 'MemberExpression' || parent.type === 'CallExpression' || parent.type === 'NewExpression') && parent[parent.type === 'MemberExpression' ? 'object' : 'callee'] === call) return;
+    const callee = call.callee as AnyNode;
+    if (callee.type === 'Identifier' && callee.name === 'require') return; // replaced or reported below
+    // The callee's last character: esbuild's `(0, import_iopf.f)(…)` maps through `f`, and
+    // `expect(x)\n  .toBe(y)` is the assertion on the line of `.toBe`.
+    const o = original(callee.end - 1) ?? original(call.start);
+    if (!o) return;
+    if (o.line !== covered) {
+      add(call.start, `(${LINE_SLOT}[0]=${o.line},`, depth, false);
+      add(call.end, ')', depth, true);
+    }
+    const args = call.arguments as AnyNode[];
+    const last = args[args.length - 1];
+    if (!last || !containsCall(args, true)) return;
+    const end = original(last.end);
+    if (!end || end.line === o.line) return;
+    const value = last.type === 'SpreadElement' ? (last.argument as AnyNode) : last;
+    // Between the call's depth and its arguments': inside the call's own wrap, around the argument's.
+    add(value.start, '[', depth + 0.5, false);
+    add(value.end, `,${LINE_SLOT}[0]=${o.line}][0]`, depth + 0.5, true);
   };
 
   const instrumentFunction = (fn: AnyNode, depth: number, siteStart: number): void => {
@@ -150,16 +233,21 @@ export function instrument(js: string, map: SourceMapIndex, source: string, opti
     }
   };
 
-  /** `await X` → `__iopf_r(await __iopf_w(X))`; `yield` and `yield*` alike. */
+  /**
+   * `await X` → `__iopf_r(await __iopf_w(X),__iopf_n[0]=N)`; `yield` and
+   * `yield*` alike. The resumed code stores its line again: other script code
+   * ran while it was suspended.
+   */
   const wrapSuspension = (node: AnyNode, depth: number, keywordLength: number): void => {
-    if (!original(node.start)) return;
+    const o = original(node.start);
+    if (!o) return;
     const arg = node.argument as AnyNode | null;
     add(node.start, `${GUARD_NAMES.resume}(`, depth, false);
     if (arg) {
       add(arg.start, `${GUARD_NAMES.suspend}(`, depth, false);
       add(arg.end, ')', depth, true);
     } else add(node.start + keywordLength, ` ${GUARD_NAMES.suspend}()`, depth, true);
-    add(node.end, ')', depth, true);
+    add(node.end, lines ? `,${LINE_SLOT}[0]=${o.line})` : ')', depth, true);
   };
 
   const checkRequire = (call: AnyNode): void => {
@@ -193,7 +281,7 @@ export function instrument(js: string, map: SourceMapIndex, source: string, opti
     forbiddenImports.push({ module, line: o?.line ?? 0, column: o ? o.column + 1 : 0 });
   };
 
-  visit(ast, 0, -1);
+  visit(ast, 0, -1, null, 0);
   return apply(js, edits, guards, forbiddenImports);
 }
 

@@ -53,8 +53,9 @@ export interface Sandbox {
   /**
    * Runs the script's module code as one slice and returns its default export
    * (undefined when there is none; the host then says what is missing).
+   * `lineSlot[0]` receives the line of each call the script makes (ScriptHostOptions.scriptLines).
    */
-  evaluate(script: PreparedScript, api: unknown, guard: ScriptGuard): unknown;
+  evaluate(script: PreparedScript, api: unknown, guard: ScriptGuard, lineSlot?: Int32Array): unknown;
 }
 
 /**
@@ -106,7 +107,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   return {
     context,
-    evaluate(script: PreparedScript, api: unknown, guard: ScriptGuard): unknown {
+    evaluate(script: PreparedScript, api: unknown, guard: ScriptGuard, lineSlot: Int32Array = new Int32Array(1)): unknown {
       let compiled: vm.Script;
       try {
         compiled = new vm.Script(script.code, { filename: SCRIPT_MARKER });
@@ -118,7 +119,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const global = vm.runInContext('globalThis', context) as Record<string, unknown>;
       const moduleFn = outer(...SHADOWED_GLOBALS.map((name) => global[name]));
       const module: { exports: unknown } = { exports: {} };
-      guard.runTurn(() => moduleFn(module, api, guard.enter, guard.loop, guard.exit, guard.suspend, guard.resume, guard.forAwait));
+      guard.runTurn(() => moduleFn(module, api, guard.enter, guard.loop, guard.exit, guard.suspend, guard.resume, guard.forAwait, lineSlot));
       const exported = module.exports as { default?: unknown } | null;
       return typeof exported === 'object' && exported !== null ? exported.default : undefined;
     },

@@ -9,7 +9,7 @@
  */
 import { transform, type Message, type TransformFailure } from 'esbuild';
 import { importMessage, type ScriptError } from './errors';
-import { instrument, type GuardSite } from './instrument';
+import { instrument, LINE_SLOT, type GuardSite } from './instrument';
 import type { PositionData } from './positions';
 import { SourceMapIndex } from './source-map';
 import { MODULE_PARAMS, SHADOWED_GLOBALS } from './wrapper';
@@ -17,7 +17,7 @@ import { MODULE_PARAMS, SHADOWED_GLOBALS } from './wrapper';
 /** A scenario ready for the sandbox; plain data, so it can be posted to a worker. */
 export interface PreparedScript extends PositionData {
   readonly source: string;
-  /** The wrapped code: evaluates to `(builtins…) => (module, api, guards…) => void`. */
+  /** The wrapped code: evaluates to `(builtins…) => (module, api, guards…, lineSlot) => void`. */
   readonly code: string;
   /** Timings of this preparation, ms. */
   readonly transpileMs: number;
@@ -71,8 +71,9 @@ function syntaxError(m: Message, filename: string): ScriptError {
 /**
  * Transpiles, checks imports, instruments and wraps a scenario.
  * @param options.guards false: no runaway guards (only to measure what they cost)
+ * @param options.lines false: no line stores for TraceEvent.line (likewise)
  */
-export async function prepareScript(source: string, filename: string, options: { guards?: boolean } = {}): Promise<PrepareResult> {
+export async function prepareScript(source: string, filename: string, options: { guards?: boolean; lines?: boolean } = {}): Promise<PrepareResult> {
   const t0 = performance.now();
   const t = await transpileScenario(source, filename);
   if (!t.ok) return t;
@@ -88,7 +89,7 @@ export async function prepareScript(source: string, filename: string, options: {
   const bad = inst.forbiddenImports[0];
   if (bad) return { ok: false, error: { kind: 'syntax', message: importMessage(bad.module), file: filename, line: bad.line, column: bad.column } };
   const code =
-    `(function (${SHADOWED_GLOBALS.join(', ')}) { return function (${MODULE_PARAMS.join(', ')}) {"use strict";\n` +
+    `(function (${SHADOWED_GLOBALS.join(', ')}) { return function (${MODULE_PARAMS.join(', ')}, ${LINE_SLOT}) {"use strict";\n` +
     `${inst.code}\n}; })`;
   return {
     ok: true,

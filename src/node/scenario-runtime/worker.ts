@@ -126,8 +126,11 @@ export async function runWorker(input: WorkerInput, post: (m: WorkerMessage) => 
     if (unhandled) throw unhandled.reason;
   };
 
+  // The instrumented script stores the line of each call it makes here; the engine reads it (TraceEvent.line).
+  const scriptLines = new Int32Array(1);
   const host = createScriptHost({
     sink,
+    scriptLines,
     ...(input.seed !== undefined ? { seed: input.seed } : {}),
     ...(input.kernelProfile !== undefined ? { kernelProfile: input.kernelProfile } : {}),
     ...(input.vendor !== undefined ? { vendor: input.vendor } : {}),
@@ -140,7 +143,7 @@ export async function runWorker(input: WorkerInput, post: (m: WorkerMessage) => 
   let failure: { value: unknown } | undefined;
   Atomics.store(view, HB.STATE, HB_STATE.RUNNING);
   try {
-    definition = sandbox.evaluate(input.script, host.api, guard);
+    definition = sandbox.evaluate(input.script, host.api, guard, scriptLines);
     // Promise continuations the module's top level queued run in a turn of their own.
     await yieldToScript();
     if (input.record) recording = openRecording(identify(definition, input));

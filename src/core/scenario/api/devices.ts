@@ -45,6 +45,9 @@ export function dmaStream(device: string, spec: DmaStreamSpec): Promise<DmaStrea
   let issued = 0;
   let ok = 0;
   let failed = 0;
+  // Later accesses are the stream call's doing: they carry its line.
+  const lines = r.system.tracer.lines;
+  const line = lines.current();
   return r.scriptPromise<DmaStreamResult>((resolve) => {
     if (spec.count <= 0) return resolve({ issued: 0, ok: 0, failed: 0 });
     const next = (): void => {
@@ -58,7 +61,7 @@ export function dmaStream(device: string, spec: DmaStreamSpec): Promise<DmaStrea
         else failed++;
         if (ok + failed === spec.count) resolve(Object.freeze({ issued, ok, failed }));
       });
-      if (issued < spec.count) sched.after(BigInt(Math.max(0, sample(spec.interArrivalNs))), next);
+      if (issued < spec.count) sched.after(BigInt(Math.max(0, sample(spec.interArrivalNs))), () => lines.withLine(line, next));
     };
     next();
   });

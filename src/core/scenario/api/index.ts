@@ -70,7 +70,8 @@ export const kernel = (): Uapi['kernel'] => run().uapi.kernel;
 export function registerFaultConsumer(device: string, consumer: (fault: { device: string; reason: number; addr: bigint | null }) => void): number {
   const r = run();
   const d = r.system.device(device);
-  return r.system.faults.registerFaultConsumer(d.dev, (e) => consumer({ device, reason: e.fault.reason, addr: e.fault.addr }));
+  // The engine calls the script's consumer mid-step: the calls it makes carry their own lines.
+  return r.system.faults.registerFaultConsumer(d.dev, (e) => r.system.tracer.lines.runScript(() => consumer({ device, reason: e.fault.reason, addr: e.fault.addr })));
 }
 
 /**
@@ -81,7 +82,7 @@ export function registerFaultConsumer(device: string, consumer: (fault: { device
 export function registerFaultNotifier(device: string, notifier: (fault: { device: string; faultingDevice: string; reason: number }) => void): number {
   const r = run();
   const d = r.system.device(device);
-  return r.system.faults.registerFaultNotifier(d.dev, (e) => notifier({ device, faultingDevice: e.dev.name, reason: e.fault.reason }));
+  return r.system.faults.registerFaultNotifier(d.dev, (e) => r.system.tracer.lines.runScript(() => notifier({ device, faultingDevice: e.dev.name, reason: e.fault.reason })));
 }
 
 /**

@@ -2,10 +2,13 @@
  * The policy library: fault-handling loops a VMM might run, good and bad.
  * Each works through the fault fd's bytes (poll, read, write) exactly as user
  * space does, so the kernel model answers it as it would answer a real VMM.
+ * A policy is host code acting for the scenario line that created it: what it
+ * does between two awaits is attributed to that line (`act`).
  */
 import { IOMMUFD_PAGE_RESP_INVALID, IOMMUFD_PAGE_RESP_SUCCESS } from '../../../shared/uapi/iommufd';
 import type { Distribution, IommuHwptPgfault, Policy, VmmHandles } from './types';
 import { run } from './run-context';
+import { callerLine } from './script-lines';
 import { sample, sleep, uniform } from './time';
 
 export interface ResponderOptions {
@@ -36,14 +39,21 @@ export function groupsOf(faults: readonly IommuHwptPgfault[]): Group[] {
   return out;
 }
 
+/** Runs `fn` with its events attributed to scenario line `line` (0: left as it is). */
+function act<T>(line: number, fn: () => T): T {
+  return run().system.tracer.lines.withLine(line, fn);
+}
+
 /** Waits until the fault fd is readable, reads up to `batch` records, returns the groups. */
-async function nextGroups(h: VmmHandles, batch: number): Promise<Group[] | null> {
+async function nextGroups(h: VmmHandles, batch: number, line: number): Promise<Group[] | null> {
   const { uapi, system } = run();
   await uapi.readable(h.faultFd);
-  system.tracer.emit('policy', 'POLICY_WAKE', { note: `fault fd ${h.faultFd} readable` });
-  const r = uapi.read(h.faultFd, batch * uapi.kernel.faultRecordSize);
-  if (r.ret < 0 && r.errno === 'EBADF') return null;
-  return groupsOf(uapi.decodeFaults(r.bytes));
+  return act(line, () => {
+    system.tracer.emit('policy', 'POLICY_WAKE', { note: `fault fd ${h.faultFd} readable` });
+    const r = uapi.read(h.faultFd, batch * uapi.kernel.faultRecordSize);
+    if (r.ret < 0 && r.errno === 'EBADF') return null;
+    return groupsOf(uapi.decodeFaults(r.bytes));
+  });
 }
 
 function answer(h: VmmHandles, g: Group, code: number, cookie = g.cookie): void {
@@ -56,15 +66,18 @@ function responder(code: number, options: ResponderOptions, shape?: (h: VmmHandl
   const batch = options.batch ?? 16;
   const latency = options.latencyNs ?? uniform(1_000, 5_000);
   const fixup = options.fixup ?? code === IOMMUFD_PAGE_RESP_SUCCESS;
+  const line = callerLine();
   return async (h) => {
     for (;;) {
-      const groups = await nextGroups(h, batch);
+      const groups = await nextGroups(h, batch, line);
       if (!groups) return;
-      for (const g of groups) {
-        if (fixup) for (const f of g.faults) h.fixup(f);
-        const delay = BigInt(Math.max(0, sample(latency)));
-        run().system.sched.after(delay, () => (shape ? shape(h, g) : answer(h, g, code)));
-      }
+      act(line, () => {
+        for (const g of groups) {
+          if (fixup) for (const f of g.faults) h.fixup(f);
+          const delay = BigInt(Math.max(0, sample(latency)));
+          run().system.sched.after(delay, () => act(line, () => (shape ? shape(h, g) : answer(h, g, code))));
+        }
+      });
     }
   };
 }
@@ -82,26 +95,31 @@ export const delayedResponder = (options: ResponderOptions & { code?: number; la
 /** Poll every `intervalNs` instead of waiting for readability; answer everything read in one write. */
 export function batchReader(options: { intervalNs: Distribution | number; batch?: number; fixup?: boolean }): Policy {
   const batch = options.batch ?? 64;
+  const line = callerLine();
   return async (h) => {
     const { uapi } = run();
     for (;;) {
       await sleep(sample(options.intervalNs));
-      if (!(uapi.poll(h.faultFd) & 1)) {
-        if (uapi.poll(h.faultFd) < 0) return;
-        continue;
-      }
-      const r = uapi.read(h.faultFd, batch * uapi.kernel.faultRecordSize);
-      const groups = groupsOf(uapi.decodeFaults(r.bytes));
-      if (options.fixup ?? true) for (const g of groups) for (const f of g.faults) h.fixup(f);
-      if (groups.length)
-        uapi.write(h.faultFd, uapi.encodeResponses(groups.map((g) => ({ cookie: g.cookie, code: IOMMUFD_PAGE_RESP_SUCCESS, dev_id: g.last.dev_id, pasid: g.last.pasid, grpid: g.last.grpid }))));
+      const stop = act(line, () => {
+        if (!(uapi.poll(h.faultFd) & 1)) return uapi.poll(h.faultFd) < 0;
+        const r = uapi.read(h.faultFd, batch * uapi.kernel.faultRecordSize);
+        const groups = groupsOf(uapi.decodeFaults(r.bytes));
+        if (options.fixup ?? true) for (const g of groups) for (const f of g.faults) h.fixup(f);
+        if (groups.length)
+          uapi.write(h.faultFd, uapi.encodeResponses(groups.map((g) => ({ cookie: g.cookie, code: IOMMUFD_PAGE_RESP_SUCCESS, dev_id: g.last.dev_id, pasid: g.last.pasid, grpid: g.last.grpid }))));
+        return false;
+      });
+      if (stop) return;
     }
   };
 }
 
 /** Read faults and never answer them (the device waits; only detach or destroy frees it). */
-export const neverRespond = (options: { batch?: number } = {}): Policy => async (h) => {
-  for (;;) if (!(await nextGroups(h, options.batch ?? 16))) return;
+export const neverRespond = (options: { batch?: number } = {}): Policy => {
+  const line = callerLine();
+  return async (h) => {
+    for (;;) if (!(await nextGroups(h, options.batch ?? 16, line))) return;
+  };
 };
 
 /** Answer with a cookie that was never handed out (cookie + offset): upstream EINVAL, v4 silently 0. */
@@ -118,20 +136,23 @@ export const doubleResponse = (options: ResponderOptions = {}): Policy =>
 /** Answer normally, but close the fault fd after `afterFaults` groups have been read. */
 export const closeFdMidFlight = (options: ResponderOptions & { afterFaults?: number } = {}): Policy => {
   const limit = options.afterFaults ?? 1;
+  const line = callerLine();
   return async (h) => {
     let seen = 0;
     for (;;) {
-      const groups = await nextGroups(h, options.batch ?? 16);
+      const groups = await nextGroups(h, options.batch ?? 16, line);
       if (!groups) return;
       seen += groups.length;
       if (seen >= limit) {
-        run().uapi.close(h.faultFd);
+        act(line, () => run().uapi.close(h.faultFd));
         return;
       }
-      for (const g of groups) {
-        for (const f of g.faults) h.fixup(f);
-        answer(h, g, IOMMUFD_PAGE_RESP_SUCCESS);
-      }
+      act(line, () => {
+        for (const g of groups) {
+          for (const f of g.faults) h.fixup(f);
+          answer(h, g, IOMMUFD_PAGE_RESP_SUCCESS);
+        }
+      });
     }
   };
 };
