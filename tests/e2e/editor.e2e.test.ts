@@ -163,14 +163,20 @@ describe('scenario editor in headless Chromium', () => {
   it('runs the open scenario with a progress bar, then shows its faults on the timeline', async () => {
     await openFromSidebar(page, '[data-testid="example-file"][data-id="happy-path"]', 'happy-path.ts');
     const before = new Set((await wb.service.listSessions()).map((s) => s.id));
+    // The run bar's choices override the scenario's own (happy-path: seed 1, upstream, vtd).
+    await page.selectOption('[data-testid="profile-picker"]', { label: 'kernel v4' });
+    await page.selectOption('[data-testid="vendor-picker"]', { label: 'iommu amd' });
+    await page.fill('[data-testid="seed-input"]', '7');
     await watchProgress(page);
     await page.click('[data-testid="run-button"]');
 
     // A clean run switches to the timeline and selects the new session.
-    await expect.poll(async () => (await wb.service.listSessions()).filter((s) => !before.has(s.id)).length, { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(async () => (await wb.service.listSessions()).filter((s) => !before.has(s.id)).map((s) => s.status), { timeout: 30_000 })
+      .toEqual(['complete']);
     const session = (await wb.service.listSessions()).find((s) => !before.has(s.id))!;
-    expect(session.status).toBe('complete');
     expect(session.eventCount).toBeGreaterThan(0);
+    expect({ seed: session.seed, kernelProfile: session.kernelProfile, vendor: session.vendor }).toEqual({ seed: 7, kernelProfile: 'v4', vendor: 'amd' });
     await page.waitForFunction(
       ({ sel, id }) => {
         const d = document.querySelector(sel)?.dataset;
@@ -184,6 +190,8 @@ describe('scenario editor in headless Chromium', () => {
 
     const seen = await progressSeen(page);
     expect(seen.appeared).toBe(true);
+    // The host's progress messages for this job reached the bar (it names their phases).
+    expect(seen.phases.length).toBeGreaterThan(0);
     // The progress element is gone once the run finished.
     expect(await page.locator('[data-testid="run-progress"]').count()).toBe(0);
 
@@ -211,6 +219,11 @@ describe('scenario editor in headless Chromium', () => {
     expect(await page.getAttribute('[data-testid="tab-editor"]', 'aria-selected')).toBe('true');
     expect(await page.getAttribute(`[data-testid="run-problem"][data-line="${THROW_LINE}"]`, 'data-line')).toBe(String(THROW_LINE));
     await wb.screenshot('editor-3-runtime-error-marker');
+
+    // The problem list under the editor reveals its line (through layout-store's reveal request).
+    expect(await page.getAttribute(EDITOR, 'data-revealed-line')).toBe('');
+    await page.click(`[data-testid="run-problem"][data-line="${THROW_LINE}"]`);
+    await expect.poll(() => page.getAttribute(EDITOR, 'data-revealed-line')).toBe(String(THROW_LINE));
 
     // Editing that line clears its run marker.
     await gotoLine(page, THROW_LINE);
@@ -251,6 +264,18 @@ describe('scenario editor in headless Chromium', () => {
     expect(await page.getAttribute('[data-testid="document-name"]', 'data-dirty')).toBe('false');
     expect(await page.getAttribute('[data-testid="recent-file"][data-kind="workspace"]', 'data-name')).toBe('my-policy.ts');
     await wb.screenshot('editor-4b-reopened-from-workspace');
+  });
+
+  it('follows the theme: vs-dark in dark, vs in light', async () => {
+    expect(await page.locator(`${EDITOR} .monaco-editor.vs-dark`).count()).toBe(1);
+    await page.emulateMedia({ colorScheme: 'light' });
+    try {
+      await page.locator(`${EDITOR} .monaco-editor.vs`).waitFor();
+      expect(await page.locator(`${EDITOR} .monaco-editor.vs-dark`).count()).toBe(0);
+      await wb.screenshot('editor-5-light-theme');
+    } finally {
+      await page.emulateMedia({ colorScheme: 'dark' });
+    }
   });
 
   it('raised no page errors or CSP violations', () => {
