@@ -56,6 +56,10 @@ export const KEYMAP: KeyBinding[] = [
   { id: 'sessions.select', keys: ['enter', 'space'], description: 'Show the focused session', scope: 'sessions' },
   { id: 'sessions.rename', keys: ['f2'], description: 'Rename the focused session (double-click too; Enter keeps, Escape drops)', scope: 'sessions' },
   { id: 'sessions.delete', keys: ['delete', 'backspace'], description: 'Delete the focused session (asks first)', scope: 'sessions' },
+  // The scenario editor and its run bar (handled by the editor and the run bar, in text entry too).
+  { id: 'editor.save', keys: ['ctrl+s', 'meta+s'], description: 'Save the scenario (an example or a new one asks for a name)', scope: 'editor' },
+  { id: 'editor.saveAs', keys: ['ctrl+shift+s', 'meta+shift+s'], description: 'Save the scenario under a new workspace name', scope: 'editor' },
+  { id: 'editor.run', keys: ['ctrl+enter', 'meta+enter'], description: 'Run the open scenario (in the editor; Enter in the seed field)', scope: 'editor' },
 ];
 
 /** What a key spec needs from a KeyboardEvent. */
