@@ -93,7 +93,8 @@ describe('useVerifyStore', () => {
     store.declineTrust();
     expect(requests).toEqual([]);
     expect(store.trustPrompt).toBeNull();
-    expect(store.error).toMatch(/not trusted/);
+    expect(store.sessionId).toBeNull();
+    expect(store.error).toBeNull();
     expect(await store.trustAndReplay()).toBeNull();
     expect(requests).toEqual([]);
   });

@@ -70,10 +70,11 @@ export const useVerifyStore = defineStore('verify', () => {
     return verify(prompt.sessionId, true);
   }
 
-  /** The user declined: nothing runs. */
+  /** The user declined: nothing runs and nothing more is shown (it was their choice, not a failure). */
   function declineTrust(): void {
-    if (trustPrompt.value) error.value = 'replay cancelled: the imported scenario was not trusted';
+    if (!trustPrompt.value) return;
     trustPrompt.value = null;
+    sessionId.value = null;
   }
 
   async function verify(id: number, trust: boolean): Promise<ReplayVerification | null> {
