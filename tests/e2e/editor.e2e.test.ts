@@ -266,6 +266,31 @@ describe('scenario editor in headless Chromium', () => {
     await wb.screenshot('editor-4b-reopened-from-workspace');
   });
 
+  it("reveals an event's scenario line, opening the session's scenario when another document is open", async () => {
+    // The editor shows my-policy.ts (test 4), whose text is not the recorded happy-path.
+    expect(await page.getAttribute(EDITOR, 'data-document')).toBe('my-policy.ts');
+    const run = await wb.service.runScenario({ scenarioId: 'happy-path' });
+    const sessionId = run.sessionId!;
+    const withLine = (await wb.service.getEvents({ sessionId, fromSeq: 0, limit: 100_000 })).events.find((e) => e.line !== null && e.line > 1);
+    expect(withLine).toBeDefined();
+    const line = withLine!.line!;
+
+    await page.click(`[data-testid="session-row"][data-session-id="${sessionId}"]`);
+    await page.fill('[data-testid="player-seek-input"]', `#${withLine!.seq}`);
+    await page.click('[data-testid="player-seek"]');
+    await page.waitForSelector(`[data-testid="inspector-line-link"][data-line="${line}"]`);
+    await page.click('[data-testid="inspector-line-link"]');
+
+    await expect.poll(() => page.getAttribute(EDITOR, 'data-revealed-line')).toBe(String(line));
+    expect(await page.getAttribute(EDITOR, 'data-document')).toBe('happy-path.ts');
+    expect(await page.getAttribute('[data-testid="document-name"]', 'data-origin')).toBe('session');
+    expect(await page.textContent('[data-testid="session-scenario-banner"]')).toContain(`session ${sessionId}`);
+    expect(await page.getAttribute('[data-testid="tab-editor"]', 'aria-selected')).toBe('true');
+    // The revealed line is in view and flashed.
+    await page.locator(`${EDITOR} .iopf-revealed-line`).first().waitFor();
+    await wb.screenshot('editor-6-revealed-session-line');
+  });
+
   it('follows the theme: vs-dark in dark, vs in light', async () => {
     expect(await page.locator(`${EDITOR} .monaco-editor.vs-dark`).count()).toBe(1);
     await page.emulateMedia({ colorScheme: 'light' });

@@ -306,6 +306,15 @@ describe('useEditorStore', () => {
     expect(store.document).toMatchObject({ fileName: 'happy-path.ts', origin: 'session', sessionId: 2 });
     expect(store.textToOpen()).toBe('export default 1;\n');
     expect(await store.save()).toEqual({ kind: 'needs-name' });
+
+    // Unsaved edits are replaced only when the user agrees.
+    store.noteEdit(2, []);
+    const asked: number[] = [];
+    expect(await store.showSessionScenario(1, () => (asked.push(1), false))).toBe(false);
+    expect(store.document).toMatchObject({ origin: 'session', sessionId: 2 });
+    expect(await store.showSessionScenario(1, () => (asked.push(1), true))).toBe(true);
+    expect(asked).toHaveLength(2);
+    expect(store.document).toMatchObject({ origin: 'session', sessionId: 1 });
   });
 
   it('opens that answer late lose to the newest', async () => {

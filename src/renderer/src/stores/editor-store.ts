@@ -210,9 +210,10 @@ export const useEditorStore = defineStore('editor', () => {
   /**
    * Makes the editor show the scenario a session was recorded from: nothing
    * to do when the open text is that scenario, else its source opens as a new
-   * document (saving it asks for a name).
+   * document (saving it asks for a name). Unsaved edits are replaced only when
+   * `mayDiscard` agrees.
    */
-  async function showSessionScenario(sessionId: number): Promise<boolean> {
+  async function showSessionScenario(sessionId: number, mayDiscard: () => boolean = () => true): Promise<boolean> {
     if (pendingOpen) await pendingOpen;
     const doc = document.value;
     if (doc?.origin === 'session' && doc.sessionId === sessionId && !dirty.value) return true;
@@ -224,6 +225,7 @@ export const useEditorStore = defineStore('editor', () => {
       });
     if (!details) return false;
     if (document.value !== null && details.scenarioSource === currentText()) return true;
+    if (dirty.value && !mayDiscard()) return false;
     const ext = details.scenarioFormat === 'json' ? 'json' : 'ts';
     const stem = details.scenarioName.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^-+/, '') || `session-${sessionId}`;
     return open(
