@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compactNs, histogramLayout } from './histogram-bars';
+import { compactNs, histogramLayout, sharedRange, widenRange } from './histogram-bars';
 
 describe('histogramLayout', () => {
   it('draws one equal-width bar per power-of-two bucket with heights proportional to counts', () => {
@@ -48,5 +48,29 @@ describe('compactNs', () => {
     expect(compactNs(512)).toBe('512ns');
     expect(compactNs(1024)).toBe('1.0µs');
     expect(compactNs(32 * 1024 * 1024)).toBe('34ms');
+  });
+});
+
+describe('shared and widened ranges', () => {
+  it('spans every histogram of a table so rows share one axis', () => {
+    const r = sharedRange([{ firstLog2: 10, counts: [1, 1], zeros: 0 }, null, { firstLog2: 8, counts: [3], zeros: 0 }, { firstLog2: 0, counts: [], zeros: 2 }]);
+    expect(r).toEqual({ first: 8, last: 11 });
+    expect(sharedRange([null, undefined])).toBeNull();
+  });
+
+  it('draws empty buckets across the requested range', () => {
+    const l = histogramLayout({ firstLog2: 10, counts: [4], zeros: 0 }, { width: 40, height: 10, range: { first: 8, last: 11 } });
+    expect(l.bars.map((b) => [b.loNs, b.count])).toEqual([
+      [256, 0],
+      [512, 0],
+      [1024, 4],
+      [2048, 0],
+    ]);
+  });
+
+  it('widens a narrow range around its middle, never below 1 ns', () => {
+    expect(widenRange({ first: 10, last: 10 }, 5)).toEqual({ first: 8, last: 12 });
+    expect(widenRange({ first: 1, last: 2 }, 6)).toEqual({ first: 0, last: 5 });
+    expect(widenRange({ first: 0, last: 9 }, 4)).toEqual({ first: 0, last: 9 });
   });
 });

@@ -46,17 +46,49 @@ export function compactNs(ns: number): string {
   return `${Math.round(ns)}ns`;
 }
 
+/** Power-of-two buckets [2^first, 2^(last+1)) a chart spans. */
+export interface Log2Range {
+  readonly first: number;
+  readonly last: number;
+}
+
+/** The range covering every histogram given (null when none has a bucket), so rows of a table share one x axis. */
+export function sharedRange(histograms: readonly (LatencyHistogram | null | undefined)[]): Log2Range | null {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const h of histograms) {
+    if (!h || h.counts.length === 0) continue;
+    first = Math.min(first, h.firstLog2);
+    last = Math.max(last, h.firstLog2 + h.counts.length - 1);
+  }
+  return Number.isFinite(first) ? { first, last } : null;
+}
+
+/** Widens a range to at least `min` buckets, half on each side, never below 2^0. */
+export function widenRange(r: Log2Range, min: number): Log2Range {
+  const missing = min - (r.last - r.first + 1);
+  if (missing <= 0) return r;
+  const below = Math.min(r.first, Math.floor(missing / 2));
+  return { first: r.first - below, last: r.last + (missing - below) };
+}
+
 export interface HistogramBox {
   readonly width: number;
   readonly height: number;
   /** Most edge labels to place (they are spread evenly). */
   readonly maxTicks?: number;
+  /** The buckets to span (default: the histogram's own); must cover the histogram's. */
+  readonly range?: Log2Range;
 }
 
 export function histogramLayout(h: LatencyHistogram, box: HistogramBox): HistogramLayout {
   const buckets: { loNs: number; hiNs: number; count: number }[] = [];
   if (h.zeros > 0) buckets.push({ loNs: 0, hiNs: 0, count: h.zeros });
-  h.counts.forEach((count, i) => buckets.push({ loNs: 2 ** (h.firstLog2 + i), hiNs: 2 ** (h.firstLog2 + i + 1), count }));
+  const own = h.counts.length > 0 ? { first: h.firstLog2, last: h.firstLog2 + h.counts.length - 1 } : null;
+  const range = box.range && own ? { first: Math.min(box.range.first, own.first), last: Math.max(box.range.last, own.last) } : (box.range ?? own);
+  if (range) {
+    for (let e = range.first; e <= range.last; e++) buckets.push({ loNs: 2 ** e, hiNs: 2 ** (e + 1), count: h.counts[e - h.firstLog2] ?? 0 });
+  }
   const total = buckets.reduce((a, b) => a + b.count, 0);
   const maxCount = buckets.reduce((a, b) => Math.max(a, b.count), 0);
   if (buckets.length === 0) return { bars: [], ticks: [], maxCount: 0, total: 0 };
