@@ -461,6 +461,8 @@ declare module 'iopf/core/scenario/api/types' {
       group?: string;
       /** SMMUv3 only: a platform master that stalls on a fault instead of using PRI. */
       stall?: boolean;
+      /** Index of the IOMMU unit the function sits behind (see `topology.iommu.units`). Default 0. */
+      iommu?: number;
       /** How the function treats a reserved PRG response code (e.g. VT-d's raw FAILURE = 0010b). */
       reservedCodeHandling?: 'asFailure' | 'ignore' | 'asUPRGI';
       /** Re-faults allowed after a Success whose re-translation still misses. Default 3. */
@@ -471,6 +473,12 @@ declare module 'iopf/core/scenario/api/types' {
       iommu?: {
           /** Intel VT-d (PRQ), Arm SMMUv3 (PRIQ and stall), AMD-Vi (PPR log). Default 'vtd'. */
           vendor?: 'vtd' | 'smmuv3' | 'amd';
+          /**
+           * IOMMU units of this vendor and configuration, each with its own page
+           * request queue and driver instance (several DMAR units, SMMUs or AMD-Vi
+           * IOMMUs); a function names its unit with `iommu`. Default 1.
+           */
+          units?: number;
           /** Page request queue entries. Default: the vendor's Linux default. */
           queueDepth?: number;
           /** Hardware answer to requests dropped on overflow. Default: the vendor's. */

@@ -56,7 +56,10 @@ export class System {
   readonly inject = new FaultInjection();
   readonly iopf: IoPageFaultCore;
   readonly faults: FaultReporting;
+  /** IOMMU unit 0 (the only one unless `topology.iommu.units` says more). */
   readonly iommu: VendorIommu;
+  /** Every IOMMU unit, by index (TraceEvent.iommu). */
+  readonly iommus: readonly VendorIommu[];
   readonly devices = new Map<string, SystemDevice>();
   readonly proc: Process;
 
@@ -67,7 +70,10 @@ export class System {
     this.iopf = new IoPageFaultCore(this.tracer, this.inject);
     this.faults = new FaultReporting(trace, options.topology.faultReporting ?? 'perDevice');
     const env = { sched: this.sched, trace, rng: this.rng, iopf: this.iopf, faults: this.faults };
-    this.iommu = createVendorIommu(env, options.vendor, this.vendorOverrides());
+    const overrides = this.vendorOverrides();
+    const units = this.unitCount();
+    this.iommus = Array.from({ length: units }, (_, index) => createVendorIommu(env, options.vendor, overrides, index));
+    this.iommu = this.iommus[0]!;
     this.buildDevices(env);
     const kernelDevices = new Map<string, KernelDevice>([...this.devices].map(([n, d]) => [n, d.dev]));
     this.proc = new Process({ profile: options.profile, iopf: this.iopf, tracer: this.tracer, inject: this.inject, devices: kernelDevices });
@@ -77,6 +83,21 @@ export class System {
     const d = this.devices.get(name);
     if (!d) throw new ScenarioError(`no device "${name}" in the topology (have: ${[...this.devices.keys()].join(', ')})`);
     return d;
+  }
+
+  private unitCount(): number {
+    const n = this.options.topology.iommu?.units ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new ScenarioError(`topology.iommu.units: expected an integer in 1..64, got ${n}`);
+    return n;
+  }
+
+  /** The unit a function sits behind. */
+  private unitOf(s: PciFunctionSpec): VendorIommu {
+    const i = s.iommu ?? 0;
+    const unit = this.iommus[i];
+    if (!Number.isInteger(i) || !unit)
+      throw new ScenarioError(`topology: device "${s.name}" names IOMMU unit ${i}, but the topology has ${this.iommus.length} (topology.iommu.units)`);
+    return unit;
   }
 
   private vendorOverrides(): Partial<VendorProfile> {
@@ -105,9 +126,10 @@ export class System {
     };
     const add = (name: string, fn: PciFunction, s: PciFunctionSpec): void => {
       if (this.devices.has(name)) throw new ScenarioError(`topology: device "${name}" is declared twice`);
-      this.iommu.connect(fn, { canStall: s.stall ?? false });
-      const dev = createKernelDevice(fn, groupFor(s.group), this.iommu.driver);
-      const rc = this.iommu.driver.probeDevice(dev);
+      const unit = this.unitOf(s);
+      unit.connect(fn, { canStall: s.stall ?? false });
+      const dev = createKernelDevice(fn, groupFor(s.group), unit.driver);
+      const rc = unit.driver.probeDevice(dev);
       if (rc < 0 && rc !== -ERRNO.EOPNOTSUPP) this.tracer.emit('kernel', 'DRV_REJECT', { dev: fn.rid, errno: -rc, note: `probe of ${name} failed` });
       this.devices.set(name, { name, fn, dma: new DmaEngine(env, fn), dev });
     };

@@ -199,6 +199,7 @@ export class IoPageFaultCore implements IopfCore {
       cookie: group.cookie || null,
       code,
       parent,
+      iommu: group.dev.driver.unit ?? null,
     });
     group.dev.driver.pageResponse(group.dev, group.lastFault, { pasid, grpid, code }, seq);
   }

@@ -89,6 +89,8 @@ export type VendorId = 'vtd' | 'smmuv3' | 'amd';
 /** The vendor driver's `iommu_ops` that the fault path calls. */
 export interface IommuDriver {
   readonly vendor: VendorId;
+  /** Index of the IOMMU unit the driver instance serves, for the trace (absent: not known). */
+  readonly unit?: number | null;
   /** `ops->user_pasid_table`: PASID faults fall back to the RID's nested domain. */
   readonly userPasidTable: boolean;
   /** `ops->page_response`: encode and send the PRG response for the group's last fault. */

@@ -19,7 +19,10 @@
  * AUTO_RESPONSE return the cookie (AUTO_RESPONSE without a cookie drops the
  * queued or read group of its dev/grpid) · PRQ_OVF_SET/CLEAR toggle overflow.
  *
- * Events carry no IOMMU id yet, so every PRQ entry is counted on IOMMU 0.
+ * PRQ state is kept per IOMMU unit (`iommu` of the event, schema v3): PRQ_ENQ
+ * and overflow events name their unit; a consuming event that names none
+ * (io-pgfault's) takes the entry from the unit holding its (dev, grpid).
+ * Events recorded before v3 name no unit and count on unit 0.
  */
 import type { EventRow } from '../../shared/events';
 import { pairKey } from './keys';
@@ -129,19 +132,19 @@ export class PathStateMachine {
       }
       case 'PRQ_ENQ':
         if (dev === null || grpid === null) break;
-        this.enqueue(this.queue(0), { dev, pasid: e.pasid, grpid, seq: e.seq });
+        this.enqueue(this.queue(e.iommu ?? 0), { dev, pasid: e.pasid, grpid, seq: e.seq });
         break;
       case 'PRQ_DROP':
         this.totals.prqDrops++;
         break;
       case 'PRQ_OVF_SET':
-        this.queue(0).overflow = true;
+        this.queue(e.iommu ?? 0).overflow = true;
         break;
       case 'PRQ_OVF_CLEAR':
-        this.queue(0).overflow = false;
+        this.queue(e.iommu ?? 0).overflow = false;
         break;
       case 'IOPF_PARTIAL': {
-        this.consume(dev, grpid);
+        this.consume(dev, grpid, e.iommu);
         if (dev === null || grpid === null) break;
         const key = pairKey(dev, grpid);
         const p = this.partial.get(key);
@@ -150,13 +153,13 @@ export class PathStateMachine {
         break;
       }
       case 'IOPF_GROUP':
-        this.consume(dev, grpid);
+        this.consume(dev, grpid, e.iommu);
         if (dev !== null && grpid !== null) this.partial.delete(pairKey(dev, grpid));
         break;
       case 'IOPF_NO_HANDLER':
       case 'DRV_REJECT':
       case 'IOPF_ABORT':
-        this.consume(dev, grpid);
+        this.consume(dev, grpid, e.iommu);
         break;
       case 'DISCARD_PARTIAL':
         if (dev !== null && grpid !== null) this.partial.delete(pairKey(dev, grpid));
@@ -240,11 +243,18 @@ export class PathStateMachine {
     if (q.entries.size > q.highWater) q.highWater = q.entries.size;
   }
 
-  /** The driver consumed the oldest PRQ entry of (dev, grpid). */
-  private consume(dev: number | null, grpid: number | null): void {
+  /** The driver consumed the oldest PRQ entry of (dev, grpid), on `iommu` or, when the event names no unit, on the unit holding one. */
+  private consume(dev: number | null, grpid: number | null, iommu: number | null): void {
     if (dev === null || grpid === null) return;
-    const q = this.prq.get(0);
     const key = pairKey(dev, grpid);
+    let q: MutablePrq | undefined;
+    if (iommu !== null) q = this.prq.get(iommu);
+    else
+      for (const unit of this.prq.values())
+        if (unit.byGroup.get(key)?.length) {
+          q = unit;
+          break;
+        }
     const list = q?.byGroup.get(key);
     if (!q || !list || list.length === 0) return;
     q.entries.delete(list.shift()!);

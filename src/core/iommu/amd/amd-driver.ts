@@ -59,6 +59,10 @@ interface DevData {
 
 export class AmdDriver implements IommuDriver {
   readonly vendor = 'amd' as const;
+  /** Index of the IOMMU unit this driver instance serves (TraceEvent.iommu). */
+  get unit(): number | null {
+    return this.env.trace.iommu;
+  }
   readonly userPasidTable: boolean;
   private readonly devices = new Map<number, DevData>();
   private threadRunning = false;

@@ -56,6 +56,10 @@ interface Master {
 
 export class SmmuDriver implements IommuDriver {
   readonly vendor = 'smmuv3' as const;
+  /** Index of the IOMMU unit this driver instance serves (TraceEvent.iommu). */
+  get unit(): number | null {
+    return this.env.trace.iommu;
+  }
   readonly userPasidTable: boolean;
   /** `smmu->streams` rb-tree: StreamID → master. */
   private readonly masters = new Map<number, Master>();

@@ -41,6 +41,10 @@ interface DeviceInfo {
 
 export class VtdDriver implements IommuDriver {
   readonly vendor = 'vtd' as const;
+  /** Index of the IOMMU unit this driver instance serves (TraceEvent.iommu). */
+  get unit(): number | null {
+    return this.env.trace.iommu;
+  }
   readonly userPasidTable: boolean;
   /** `device_rbtree`: RID → device, for prq_event_thread's lookup. */
   private readonly devices = new Map<number, DeviceInfo>();
