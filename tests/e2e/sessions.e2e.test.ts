@@ -5,6 +5,9 @@
  * what the service answers for the same sessions, never with numbers written
  * into the test.
  *
+ * Covered: export and import (file input and drop), notes, refused files,
+ * rename, delete, verify with and without the trust prompt, diff, statistics.
+ *
  * Recorded: #1 happy-path seed 1, #2 happy-path seed 2 on v4, #3 PRQ overflow
  * (VT-d) seed 1, #4 the same on v4 with seed 7 (its responses differ), #5
  * happy-path seed 3 (deleted by a test). Imports get the next ids.
@@ -53,6 +56,8 @@ async function inspectorAt(page: Page, seq: number): Promise<void> {
 describe('sessions, trace files, replay-verify and diff in headless Chromium', () => {
   let wb: Workbench;
   const ids: number[] = [];
+  /** The .iopftrace the first test downloads. */
+  let exportedPath = '';
 
   beforeAll(async () => {
     wb = await startWorkbench({
@@ -101,6 +106,7 @@ describe('sessions, trace files, replay-verify and diff in headless Chromium', (
     expect(download.suggestedFilename()).toBe(fileName);
     const saved = join(wb.dir, fileName);
     await download.saveAs(saved);
+    exportedPath = saved;
     expect((await readFile(saved, 'utf8')).split('\n', 1)[0]).toContain('"format":"iopftrace"');
     await page.click('[data-testid="export-dialog"] >> text=Close');
 
@@ -124,6 +130,63 @@ describe('sessions, trace files, replay-verify and diff in headless Chromium', (
     expect((await service.getSession(importedId)).importedFrom).toBe(fileName);
     expect(await page.$('[data-testid="import-error"]')).toBeNull();
     await wb.screenshot('sessions-imported');
+  });
+
+  it('imports a trace file dropped on the window', async () => {
+    const { page, service } = wb;
+    const original = ids[0]!;
+    const text = await readFile(exportedPath, 'utf8');
+    const before = (await service.listSessions()).map((s) => s.id);
+    // A real drop: dragenter, dragover and drop carrying a File, aimed at the centre of the window.
+    await page.evaluate(
+      ({ text, name }) => {
+        const w = globalThis as unknown as {
+          DataTransfer: new () => { items: { add(f: unknown): void } };
+          File: new (parts: string[], name: string) => unknown;
+          DragEvent: new (type: string, init: object) => unknown;
+          document: { elementFromPoint(x: number, y: number): { dispatchEvent(e: unknown): boolean } | null };
+          innerWidth: number;
+          innerHeight: number;
+        };
+        const dt = new w.DataTransfer();
+        dt.items.add(new w.File([text], name));
+        const target = w.document.elementFromPoint(w.innerWidth / 2, w.innerHeight / 2)!;
+        for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new w.DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+      },
+      { text, name: 'dropped.iopftrace' },
+    );
+    await page.waitForFunction(
+      (known) => {
+        const row = document.querySelector('[data-testid="session-row"][aria-selected="true"]');
+        return row !== null && !known.includes(Number(row.dataset.sessionId));
+      },
+      before,
+    );
+    const droppedId = Number(await page.getAttribute('[data-testid="session-row"][aria-selected="true"]', 'data-session-id'));
+    expect((await service.getSession(droppedId)).importedFrom).toBe('dropped.iopftrace');
+    expect(await allEvents(service, droppedId)).toEqual(await allEvents(service, original));
+    expect(await page.$('[data-testid="drop-overlay"]')).toBeNull();
+    // Leave the list as the later tests expect it.
+    await service.removeSession(droppedId);
+    await page.waitForSelector(sessionRow(droppedId), { state: 'detached' });
+  });
+
+  it('adds a note to a session and its badge counts it', async () => {
+    const { page, service } = wb;
+    const id = ids[0]!;
+    await select(page, id);
+    expect(await page.$(`${sessionRow(id)} [data-testid="session-notes-badge"]`)).toBeNull();
+    await page.click('[data-testid="session-action-notes"]');
+    await page.waitForSelector('[data-testid="notes-popover"]');
+    await page.fill('[data-testid="note-input"]', 'cookie 1 answered late');
+    await page.click('[data-testid="note-add"]');
+    await page.waitForSelector('[data-testid="note-item"]');
+    const badge = await page.waitForSelector(`${sessionRow(id)} [data-testid="session-notes-badge"]`);
+    expect((await badge.textContent())!).toContain('1');
+    expect((await service.listNotes(id)).map((n) => n.text)).toEqual(['cookie 1 answered late']);
+    await wb.screenshot('sessions-notes');
+    await page.click('[data-testid="session-action-notes"]');
+    await page.waitForSelector('[data-testid="notes-popover"]', { state: 'detached' });
   });
 
   it('refuses a file that is not a trace with the reason, and imports nothing', async () => {
