@@ -55,6 +55,8 @@ const F = {
   parent: utf8Bytes(',"parent":'),
   raw: utf8Bytes(',"raw":"'),
   note: utf8Bytes(',"note":'),
+  line: utf8Bytes(',"line":'),
+  iommu: utf8Bytes(',"iommu":'),
   fault: utf8Bytes(',"fault":'),
   pid: utf8Bytes(',"pid":'),
   tid: utf8Bytes(',"tid":'),
@@ -111,6 +113,8 @@ function writeArgsFromT(w: TextWriter, e: EventRow, fault: number | null): void 
   if (e.parent !== null) w.bytes(F.parent).int(e.parent);
   if (e.raw !== null) w.bytes(F.raw).text(e.raw).char(QUOTE);
   if (e.note !== null) w.bytes(F.note).json(e.note);
+  if (e.line !== null) w.bytes(F.line).int(e.line);
+  if (e.iommu !== null) w.bytes(F.iommu).int(e.iommu);
   if (fault !== null) w.bytes(F.fault).int(fault);
   w.char(CLOSE);
 }

@@ -11,7 +11,7 @@ import { TraceFileError } from './validate';
 
 useTempDatabases();
 
-const EVENT_COLUMNS = 'seq, t, kind, layer, dev, pasid, grpid, cookie, addr, perm, code, errno, parent, raw, note';
+const EVENT_COLUMNS = 'seq, t, kind, layer, dev, pasid, grpid, cookie, addr, perm, code, errno, parent, raw, note, line, iommu';
 const SESSION_COLUMNS =
   'name, status, scenario_name, scenario_source, scenario_hash, scenario_format, seed, kernel_profile, vendor, app_version, created_at, finished_at, event_count, end_ns, passed, failed, summary';
 

@@ -168,6 +168,8 @@ class PftraceWriter implements TraceModelVisitor {
     this.uintAnnotation(names.parent, e.parent);
     this.stringAnnotation(names.raw, e.raw);
     this.stringAnnotation(names.note, e.note);
+    this.uintAnnotation(names.line, e.line);
+    this.uintAnnotation(names.iommu, e.iommu);
   }
 
   instant(track: TrackDef, e: EventRow, fault: number | null, flow: FlowStep | null): void {
