@@ -197,7 +197,8 @@ describe('timeline in headless Chromium', () => {
     const databasePath = join(tmp, 'workbench.db');
     service = openWorkbench({ databasePath, host: 'web' });
     const run = await service.runScenario({ scenarioId: 'happy-path' });
-    sessionId = run.sessionId;
+    expect(run.sessionId).not.toBeNull();
+    sessionId = run.sessionId!;
     events = [...(await service.getEvents({ sessionId, fromSeq: 0, limit: 100_000 })).events];
     expect(events.length).toBe(run.eventCount);
     expect(events.length).toBeGreaterThan(0);

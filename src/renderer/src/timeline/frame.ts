@@ -12,7 +12,7 @@ import { assembleLifecycles, trackKeyOfEvent, type LifecycleSet } from './lifecy
 import type { FrameData, PageSegment } from './window-fetcher';
 
 /** Most events a frame draws one by one. */
-export const RAW_DRAW_LIMIT = 6_000;
+export const RAW_DRAW_LIMIT = 4_000;
 
 export type DrawMode = 'raw' | 'lod' | 'empty';
 
@@ -66,14 +66,15 @@ export interface LodFrame {
   readonly cellCount: number;
 }
 
+/** Raw frames depend on the pages only (events are deduplicated by seq), so zooming within them reuses the frame. */
+const pagesKey = (segments: readonly PageSegment[]): string => [...new Set(segments.map((s) => s.page))].map((p) => `${p.level}:${p.index}#${p.window.fromSeq}`).join('|');
+
 const segmentsKey = (segments: readonly PageSegment[]): string =>
   segments.map((s) => `${s.page.level}:${s.page.index}@${s.clipStartNs}-${s.clipEndNs}#${s.page.window.fromSeq}`).join('|');
 
 export function buildRawFrame(segments: readonly PageSegment[]): RawFrame {
   const bySeq = new Map<number, EventRow>();
-  for (const s of segments) {
-    for (const e of s.page.window.events ?? []) if (e.t >= s.clipStartNs && e.t < s.clipEndNs) bySeq.set(e.seq, e);
-  }
+  for (const page of new Set(segments.map((s) => s.page))) for (const e of page.window.events ?? []) bySeq.set(e.seq, e);
   const events = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   const grouped = new Map<string, EventRow[]>();
   for (const e of events) {
@@ -93,7 +94,7 @@ export function buildRawFrame(segments: readonly PageSegment[]): RawFrame {
     tracks,
     lifecycles: assembleLifecycles(events),
     firstSeq: events[0]?.seq ?? 0,
-    startNs: segments.length ? Math.min(...segments.map((s) => s.clipStartNs)) : 0,
+    startNs: segments.length ? Math.min(...segments.map((s) => s.page.startNs)) : 0,
   };
 }
 
@@ -134,7 +135,7 @@ export class FrameMemo {
   private lod: LodFrame | null = null;
 
   rawFrame(segments: readonly PageSegment[]): RawFrame {
-    const key = segmentsKey(segments);
+    const key = pagesKey(segments);
     if (key !== this.rawKey || !this.raw) {
       this.raw = buildRawFrame(segments);
       this.rawKey = key;

@@ -311,39 +311,54 @@ export class TimelineRenderer {
     const last = lowerBound(cells.startNs, rc.window.endNs);
     const logMax = Math.log1p(Math.max(1, lod.maxCount));
     const hue = LAYER_HUE[track.layer ?? 'check'];
-    // Count shading: one path per shade, cells at least a pixel wide.
-    for (let shade = 0; shade < SHADES; shade++) {
-      ctx.beginPath();
-      let any = false;
-      for (let i = first; i < last; i++) {
-        const level = Math.min(SHADES - 1, Math.floor((Math.log1p(cells.count[i]!) / logMax) * SHADES));
-        if (level !== shade) continue;
-        const x0 = scale.toPx(cells.startNs[i]!);
-        const x1 = scale.toPx(cells.endNs[i]!);
-        ctx.rect(x0, top, Math.max(1, x1 - x0), h);
-        any = true;
+    // Count shading: neighbouring cells of one shade merge into one rect, and
+    // each shade is one path, so the canvas rasterises few, wide shapes.
+    const runs: number[][] = Array.from({ length: SHADES }, () => []);
+    const bars: number[] = [];
+    const barScale = lod.maxSliceNs > 0 ? (h - 2) / Math.sqrt(lod.maxSliceNs) : 0;
+    let runShade = -1;
+    let runX0 = 0;
+    let runX1 = 0;
+    let barH = -1;
+    let barX0 = 0;
+    let barX1 = 0;
+    for (let i = first; i < last; i++) {
+      const x0 = scale.toPx(cells.startNs[i]!);
+      const x1 = Math.max(x0 + 1, scale.toPx(cells.endNs[i]!));
+      const shade = Math.min(SHADES - 1, Math.floor((Math.log1p(cells.count[i]!) / logMax) * SHADES));
+      if (shade === runShade && x0 <= runX1 + 0.5) runX1 = Math.max(runX1, x1);
+      else {
+        if (runShade >= 0) runs[runShade]!.push(runX0, runX1);
+        runShade = shade;
+        runX0 = x0;
+        runX1 = x1;
       }
-      if (!any) continue;
+      // Worst latency: the longest slice starting in the bucket, a bar from the bottom (sqrt scale).
+      const dur = cells.maxSliceNs[i]!;
+      const bh = dur > 0 ? Math.max(1, Math.round(Math.sqrt(dur) * barScale)) : 0;
+      if (bh === barH && x0 <= barX1 + 0.5) barX1 = Math.max(barX1, x1);
+      else {
+        if (barH > 0) bars.push(barX0, barX1, barH);
+        barH = bh;
+        barX0 = x0;
+        barX1 = x1;
+      }
+    }
+    if (runShade >= 0) runs[runShade]!.push(runX0, runX1);
+    if (barH > 0) bars.push(barX0, barX1, barH);
+    for (let shade = 0; shade < SHADES; shade++) {
+      const r = runs[shade]!;
+      if (r.length === 0) continue;
+      ctx.beginPath();
+      for (let j = 0; j < r.length; j += 2) ctx.rect(r[j]!, top, r[j + 1]! - r[j]!, h);
       ctx.fillStyle = hueColor(hue, rc.theme.scheme, 0.2 + (0.65 * (shade + 1)) / SHADES);
       ctx.fill();
     }
-    // Worst latency: the longest slice starting in the bucket, as a bar from the bottom (sqrt scale).
-    if (lod.maxSliceNs > 0) {
+    if (bars.length > 0) {
       ctx.beginPath();
-      let any = false;
-      for (let i = first; i < last; i++) {
-        const dur = cells.maxSliceNs[i]!;
-        if (dur <= 0) continue;
-        const x0 = scale.toPx(cells.startNs[i]!);
-        const x1 = scale.toPx(cells.endNs[i]!);
-        const bar = Math.max(1, Math.sqrt(dur / lod.maxSliceNs) * (h - 2));
-        ctx.rect(x0, top + h - bar, Math.max(1, x1 - x0), Math.min(3, bar));
-        any = true;
-      }
-      if (any) {
-        ctx.fillStyle = hueColor(LATENCY_HUE, rc.theme.scheme, 0.95);
-        ctx.fill();
-      }
+      for (let j = 0; j < bars.length; j += 3) ctx.rect(bars[j]!, top + h - bars[j + 2]!, bars[j + 1]! - bars[j]!, Math.min(3, bars[j + 2]!));
+      ctx.fillStyle = hueColor(LATENCY_HUE, rc.theme.scheme, 0.95);
+      ctx.fill();
     }
     return Math.max(0, last - first);
   }

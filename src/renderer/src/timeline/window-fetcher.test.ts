@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TimelineRequest, TimelineWindow } from '@shared/api/analysis';
 import { FakeApi } from '@renderer/testing/fake-api';
 import { PAGE_BUCKETS, TimelineFetcher, levelFor, pageRange } from './window-fetcher';
@@ -158,5 +158,31 @@ describe('TimelineFetcher', () => {
     expect(requests.length).toBe(sent);
     expect(v.loading).toBe(false);
     expect(f.lastError).toBe('boom');
+  });
+
+  it('while zooming, asks for a level only once it has held still', async () => {
+    vi.useFakeTimers();
+    try {
+      const { api, requests } = controlledApi();
+      const f = new TimelineFetcher(api, () => undefined, { concurrency: 8, settleMs: 50 });
+      f.setSession(1, 0, 100_000_000);
+      f.view(0, 100_000_000, 1000); // the first view asks at once
+      const first = requests.length;
+      expect(first).toBeGreaterThan(0);
+      // Three zoom steps through three levels within 50 ms: nothing asked yet.
+      f.view(0, 50_000_000, 1000);
+      vi.advanceTimersByTime(20);
+      f.view(0, 25_000_000, 1000);
+      vi.advanceTimersByTime(20);
+      const v = f.view(0, 12_000_000, 1000);
+      expect(v.loading).toBe(true);
+      expect(requests.length).toBe(first);
+      vi.advanceTimersByTime(60);
+      const level = levelFor(12_000_000, 1000);
+      expect(requests.length).toBeGreaterThan(first);
+      expect(requests.slice(first).every((r) => r.to - r.from === PAGE_BUCKETS * 2 ** level)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -20,7 +20,7 @@ import type { WorkbenchApi } from '@shared/api/workbench';
 /** Buckets per page (the host allows up to 16384 per request). */
 export const PAGE_BUCKETS = 512;
 /** A page returns its events when it holds at most this many. */
-export const MAX_EVENTS_PER_PAGE = 2_500;
+export const MAX_EVENTS_PER_PAGE = 1_200;
 
 export interface Page {
   readonly level: number;
@@ -55,6 +55,11 @@ export interface FetcherOptions {
   readonly capacity?: number;
   /** Requests in flight at once. */
   readonly concurrency?: number;
+  /**
+   * After the wanted level changes (zooming), wait this long (ms) for it to
+   * settle before asking: a fast zoom passes through levels nobody looks at.
+   */
+  readonly settleMs?: number;
 }
 
 /** The level whose bucket is the power of two ≥ ns per pixel (as the host quantises). */
@@ -84,6 +89,9 @@ export class TimelineFetcher {
   private session: { id: number; generation: number; startNs: number; endNs: number } | null = null;
   private generation = 0;
   private lastComplete: readonly Page[] = [];
+  private readonly settleMs: number;
+  private wantedLevel = -1;
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
   /** Requests sent, for tests and the data-* report. */
   requests = 0;
   lastError: string | null = null;
@@ -98,6 +106,7 @@ export class TimelineFetcher {
     this.maxEventsPerPage = opts.maxEventsPerPage ?? MAX_EVENTS_PER_PAGE;
     this.capacity = opts.capacity ?? 96;
     this.concurrency = opts.concurrency ?? 2;
+    this.settleMs = opts.settleMs ?? 0;
   }
 
   /** Shows another session (or none): forgets every page and ignores answers still on their way. */
@@ -108,6 +117,7 @@ export class TimelineFetcher {
     this.queue = [];
     this.lastComplete = [];
     this.lastError = null;
+    this.wantedLevel = -1;
     this.session = sessionId === null ? null : { id: sessionId, generation: this.generation, startNs, endNs };
   }
 
@@ -152,9 +162,17 @@ export class TimelineFetcher {
     const centre = (startNs + endNs) / 2 / pageNs;
     missing.sort((a, b) => Math.abs(a.index + 0.5 - centre) - Math.abs(b.index + 0.5 - centre));
     this.queue = missing.filter((m) => !this.inFlight.has(pageKey(m.level, m.index)));
-    this.pump();
+    if (level !== this.wantedLevel && this.settleMs > 0 && this.wantedLevel >= 0) {
+      // Zooming: ask once the level has held still for settleMs.
+      if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = null;
+        this.pump();
+      }, this.settleMs);
+    } else if (this.settleTimer === null) this.pump();
+    this.wantedLevel = level;
     if (complete) this.lastComplete = segments.map((s) => s.page);
-    return { level, segments, complete, loading: !complete && this.inFlight.size + this.queue.length > 0 };
+    return { level, segments, complete, loading: !complete && (this.inFlight.size + this.queue.length > 0 || this.settleTimer !== null) };
   }
 
   /** Forgets every page of the current session (it grew, or finished) but keeps showing the last frame until answers come. */
