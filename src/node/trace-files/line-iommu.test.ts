@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '../db/sql-database';
 import { eventDetail } from '../analysis/event-detail';
+import { verifyReplay } from '../analysis/replay';
 import { freshDb, rows, useTempDatabases } from '../recorder/testing/fixtures';
 import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
 import { exportSessionToFile, importTraceFile } from './trace-files';
@@ -60,6 +61,16 @@ describe('line and iommu in trace files', () => {
     exportSessionToFile(db, imported.sessionId, 'iopftrace', again);
     const eventLines = (t: string) => t.split('\n').filter((l) => l.startsWith('["E",'));
     expect(eventLines(readFileSync(again, 'utf8'))).toEqual(eventLines(text));
+  });
+
+  it('replay compares the lines: identical as recorded, diverging on a changed line, accepting a line recorded as NULL', async () => {
+    const { db, id } = await recordScript();
+    expect(await verifyReplay(db, id)).toMatchObject({ identical: true });
+    const enq = eventsOf(db, id).find((e) => e.kind === 5 /* PRQ_ENQ */)!;
+    db.prepare('UPDATE events SET line = 3 WHERE session_id = ? AND seq = ?').run(id, enq.seq);
+    expect((await verifyReplay(db, id)).divergence).toMatchObject({ seq: enq.seq, field: 'line', recorded: '3', replayed: '6' });
+    db.prepare('UPDATE events SET line = NULL, iommu = NULL WHERE session_id = ?').run(id);
+    expect(await verifyReplay(db, id)).toMatchObject({ identical: true });
   });
 
   it('Chrome JSON: args carry line and iommu, and import restores them', async () => {
