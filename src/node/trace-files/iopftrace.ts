@@ -22,11 +22,12 @@ import type { EventRow } from '../../shared/events';
 import type { SqlDatabase } from '../db/sql-database';
 import { indexSession } from '../analysis/session-index';
 import { BulkInserter } from '../recorder/bulk-insert';
-import { eventRowValues, iterateEvents } from '../recorder/event-rows';
+import { eventRowValues } from '../recorder/event-rows';
 import { SessionStore, type SessionRecord } from '../recorder/session-store';
 import { EVENT_COLUMNS } from '../recorder/sqlite-sink';
 import { explainSqliteError, isSqliteError } from '../recorder/sqlite-errors';
 import type { ByteSink } from './byte-sink';
+import { streamEvents } from './event-stream';
 import { TextWriter } from './text-writer';
 import { ChunkReader, lines, utf8 } from './file-reader';
 import type { ExportResult } from './pftrace-export';
@@ -67,7 +68,7 @@ export function exportIopftrace(db: SqlDatabase, sessionId: number, out: ByteSin
   let lineCount = 1;
   w.lit(`{"format":"${IOPFTRACE_FORMAT}","version":${IOPFTRACE_VERSION},"session":`).text(JSON.stringify(record)).lit('}\n');
   let events = 0;
-  for (const e of iterateEvents(db, sessionId)) {
+  for (const e of streamEvents(db, sessionId)) {
     writeEventLine(w, e);
     events++;
     w.maybeFlush();
