@@ -38,6 +38,12 @@ export default defineConfig({
       alias: { ...alias, '@renderer': resolve(__dirname, 'src/renderer/src') },
     },
     plugins: [vue()],
-    build: { minify: true },
+    // Monaco's editor, TypeScript and JSON workers are bundled as ES module workers (`?worker`).
+    worker: { format: 'es' },
+    build: {
+      minify: true,
+      // Monaco is one lazily loaded chunk of about 4 MB and its TypeScript worker about 7 MB; both are expected.
+      chunkSizeWarningLimit: 8192,
+    },
   },
 });
