@@ -257,7 +257,9 @@ describe('scenario editor in headless Chromium', () => {
     expect(saved.text).toBe(`// saved from the editor\n${HAPPY_PATH_SOURCE}`);
 
     // Away to another document, then back through the workspace list.
-    await openFromSidebar(page, '[data-testid="example-file"][data-id="multi-page-prg"]', 'multi-page-prg.ts');
+    // (a declarative example: JSON, with Monaco's JSON worker)
+    await openFromSidebar(page, '[data-testid="example-file"][data-id="declarative-happy-path"]', 'declarative-happy-path.json');
+    expect(await page.getAttribute(EDITOR, 'data-language')).toBe('json');
     expect(await visibleText(page)).not.toContain('saved from the editor');
     await openFromSidebar(page, '[data-testid="workspace-file"][data-name="my-policy.ts"]', 'my-policy.ts');
     expect(await visibleText(page)).toContain('// saved from the editor');
