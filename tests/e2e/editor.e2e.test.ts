@@ -299,6 +299,7 @@ describe('scenario editor in headless Chromium', () => {
     try {
       await page.locator(`${EDITOR} .monaco-editor.vs`).waitFor();
       expect(await page.locator(`${EDITOR} .monaco-editor.vs-dark`).count()).toBe(0);
+      await page.waitForTimeout(300); // token colours repaint a frame after the theme class changes
       await wb.screenshot('editor-5-light-theme');
     } finally {
       await page.emulateMedia({ colorScheme: 'dark' });
