@@ -97,8 +97,6 @@ export const useEditorStore = defineStore('editor', () => {
   const seedCheck = computed(() => parseSeed(seedText.value));
   const seedError = computed(() => (seedCheck.value.ok ? null : seedCheck.value.error));
   const language = computed(() => languageOf(document.value?.fileName ?? 'untitled.ts'));
-  /** Run diagnostics that have no line to sit on (shown as a list under the editor). */
-  const unplacedDiagnostics = computed(() => runDiagnostics.value.filter((d) => !isPlaced(d)));
 
   // Not reactive: the text a document was opened with, and the editor's reader of the current text.
   let openedText = '';
@@ -428,7 +426,6 @@ export const useEditorStore = defineStore('editor', () => {
     running,
     seedError,
     language,
-    unplacedDiagnostics,
     currentText,
     textToOpen,
     bindTextReader,
