@@ -28,4 +28,19 @@ describe('LineTracker', () => {
     // Overwritten by now: an older parent counts as having no line.
     expect(t.lineFor(far + 2, 0)).toBe(0);
   });
+
+  it('starts remembering with the first line, however late, and grows its ring without losing a line', () => {
+    const t = new LineTracker();
+    for (let seq = 0; seq < 100_000; seq++) expect(t.lineFor(seq, seq > 0 ? seq - 1 : null)).toBe(0);
+    expect(t.withLine(3, () => t.lineFor(100_000, null))).toBe(3);
+    // A chain of consequences 50 000 events long, interleaved with unrelated events: the ring grows under it.
+    let parent = 100_000;
+    for (let seq = 100_001; seq < 200_000; seq++) {
+      if (seq % 2 === 0) {
+        expect(t.lineFor(seq, parent)).toBe(3);
+        parent = seq;
+      } else expect(t.lineFor(seq, null)).toBe(0);
+    }
+    expect(t.lineFor(200_000, 100_000)).toBe(3);
+  });
 });

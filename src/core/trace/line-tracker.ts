@@ -30,6 +30,8 @@ export class LineTracker {
   private acting = 0;
   private ring = new Int32Array(RING_START);
   private mask = RING_START - 1;
+  /** Whether any event had a line yet (until then the ring is all zeros and untouched). */
+  private seen = false;
 
   /** Connects the runtime's line slot (TypeScript scenarios); without one, rule 2 never applies. */
   attachSlot(slot: Int32Array): void {
@@ -86,20 +88,29 @@ export class LineTracker {
 
   /** The line of event `seq` (the next one emitted) with causal parent `parent`; 0 for none. */
   lineFor(seq: number, parent: number | null): number {
-    let line = this.current();
-    if (line === 0 && parent !== null && parent < seq && seq - parent <= this.mask) line = this.ring[parent & this.mask]!;
-    this.remember(seq, line);
+    let line = this.acting;
+    if (line === 0 && this.scriptRunning && this.slot !== null) line = this.slot[0]!;
+    if (!this.seen) {
+      // No event has had a line yet (an engine test, a declarative scenario): nothing to inherit or remember.
+      if (line === 0) return 0;
+      this.seen = true;
+    }
+    let mask = this.mask;
+    if (line === 0 && parent !== null && parent < seq && seq - parent <= mask) line = this.ring[parent & mask]!;
+    if (seq > mask && mask + 1 < RING_MAX) mask = this.grow(seq);
+    this.ring[seq & mask] = line;
     return line;
   }
 
-  private remember(seq: number, line: number): void {
-    if (seq > this.mask && this.ring.length < RING_MAX) {
-      // Still growing: every seq so far sits at its own index, so a copy keeps them in place.
-      const bigger = new Int32Array(this.ring.length * 2);
-      bigger.set(this.ring);
-      this.ring = bigger;
-      this.mask = bigger.length - 1;
-    }
-    this.ring[seq & this.mask] = line;
+  /** Doubles the ring, keeping the lines of the events it still holds at their new places. */
+  private grow(seq: number): number {
+    const old = this.ring;
+    const oldMask = this.mask;
+    const ring = new Int32Array(old.length * 2);
+    const mask = ring.length - 1;
+    for (let s = Math.max(0, seq - old.length); s < seq; s++) ring[s & mask] = old[s & oldMask]!;
+    this.ring = ring;
+    this.mask = mask;
+    return mask;
   }
 }
