@@ -6,12 +6,10 @@
  * every call the script makes into `slot[0]` just before making it, so an API
  * function reading it first thing gets its own call's line — also while the
  * module's top level runs, before any run exists (`policy: mapThenSuccess(…)`).
- * Declarative scenarios, which make no script calls, name the line of the
- * JSON step instead (`withDeclaredLine`).
+ * Declarative scenarios make no script calls: their events carry no line.
  */
 
 let slot: Int32Array | null = null;
-let declared = 0;
 
 /** Connects the runtime's line slot (one scenario at a time per worker or process). */
 export function setScriptLineSlot(s: Int32Array | null): void {
@@ -20,17 +18,5 @@ export function setScriptLineSlot(s: Int32Array | null): void {
 
 /** 1-based line of the scenario call being made; 0 when unknown. */
 export function callerLine(): number {
-  if (declared > 0) return declared;
   return slot === null ? 0 : slot[0]!;
-}
-
-/** Runs `fn` (host code building a declarative scenario) as if called from `line`. */
-export function withDeclaredLine<T>(line: number, fn: () => T): T {
-  const saved = declared;
-  declared = line;
-  try {
-    return fn();
-  } finally {
-    declared = saved;
-  }
 }
