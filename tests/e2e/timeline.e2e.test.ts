@@ -317,6 +317,12 @@ describe('timeline in headless Chromium', () => {
     await expect.poll(() => inspector.getAttribute('data-seq')).toBe(String(first.seq));
     expect(await page.locator('[data-testid="inspector-kind"]').textContent()).toBe('FAULT_READ');
     await expect.poll(() => page.locator('[data-testid="inspector-struct"]').getAttribute('data-struct')).toBe('iommu_hwpt_pgfault');
+    // …its fields by name, and the recorded bytes in hex, byte for byte.
+    expect(first.raw, 'the selected fault record carries its raw bytes').toMatch(/^[0-9a-f]{16,}$/);
+    expect(await page.locator('[data-testid="inspector-struct-field"]').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('cookie')]),
+    );
+    await expect.poll(async () => (await page.locator('[data-testid="hex-byte"]').allTextContents()).join('')).toBe(first.raw);
     await page.screenshot({ path: join(RESULTS_DIR, 'timeline-selected.png') });
 
     if (sameSpot.length > 1) {
