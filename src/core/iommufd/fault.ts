@@ -10,6 +10,7 @@
  */
 import { ERRNO } from '../../shared/errno';
 import { EPOLLIN, EPOLLOUT, EPOLLRDNORM } from '../../shared/uapi/iommufd';
+import { formatObjectNoteHead } from '../../shared/uapi/iommufd-object-notes';
 import { encodeStruct } from '../../shared/uapi/layout';
 import type { KernelProfile } from '../../shared/uapi/profiles';
 import { Emitter } from '../base/emitter';
@@ -60,6 +61,8 @@ export class FaultObject implements IommufdObject, IopfHandler {
     private readonly iopf: IopfCore,
     private readonly tracer: Tracer,
     private readonly inject: FaultInjection,
+    /** The ordinal of the context that owns it (its OBJ_DESTROY note names it after the first). */
+    private readonly ctxOrdinal = 1,
   ) {
     const at = (name: string): number => profile.responseRecord.fields.find((f) => f.name === name)?.offset ?? 0;
     this.responseFields = { cookie: at('cookie'), code: at('code'), dev_id: at('dev_id') };
@@ -277,7 +280,7 @@ export class FaultObject implements IommufdObject, IopfHandler {
 
   /** `iommufd_fault_destroy()`: queued groups (and read ones, per profile) are answered INVALID. */
   destroy(): void {
-    const parent = this.tracer.emit('iommufd', 'OBJ_DESTROY', { note: `FAULT ${this.id}: ${this.deliver.length} queued, ${this.response.size} outstanding` });
+    const parent = this.tracer.emit('iommufd', 'OBJ_DESTROY', { note: `${formatObjectNoteHead('FAULT', this.id, this.ctxOrdinal)}: ${this.deliver.length} queued, ${this.response.size} outstanding` });
     for (const g of this.deliver.splice(0)) this.answerAuto(g, parent, 'fault object destroyed: queued group');
     if (this.profile.destroyAnswersOutstanding) {
       for (const g of this.response.values()) this.answerAuto(g, parent, 'fault object destroyed: read, unanswered group');

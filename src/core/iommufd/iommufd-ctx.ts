@@ -5,6 +5,7 @@
  * return 0 or -errno; nothing here throws for a user's bad input.
  */
 import { ERRNO } from '../../shared/errno';
+import { formatObjectNoteHead, type IommufdObjectTypeName } from '../../shared/uapi/iommufd-object-notes';
 import type { StructValues } from '../../shared/uapi/layout';
 import type { KernelProfile } from '../../shared/uapi/profiles';
 import {
@@ -36,7 +37,7 @@ import { IommufdDevice } from './device';
 import { FaultObject } from './fault';
 import { HwPagetable } from './hw-pagetable';
 import { Ioas } from './ioas';
-import { IommufdObjectType, ObjectTable, OBJECT_TYPE_NAMES, type IommufdObject } from './object-table';
+import { IommufdObjectType, ObjectTable, OBJECT_TYPE_NAMES, type IommufdObject, type IommufdObjectTypeValue } from './object-table';
 import { Vdevice, Viommu } from './viommu';
 
 /** What a handler may change in the caller's struct (copied back by the dispatcher). */
@@ -57,7 +58,8 @@ interface SharedHandle {
 }
 
 export class IommufdCtx {
-  readonly objects = new ObjectTable();
+  /** Every object that leaves the table gets its OBJ_DESTROY (the path state's object table reads them). */
+  readonly objects = new ObjectTable((obj) => this.traceRemoved(obj));
   /** References that keep the context alive: the /dev/iommu fd, fault fds, bound VFIO devices. */
   private refs = 1;
   /** Per (group, PASID): the attachment shared by the group's devices. */
@@ -71,6 +73,8 @@ export class IommufdCtx {
     readonly iopf: IopfCore,
     readonly tracer: Tracer,
     readonly inject: FaultInjection,
+    /** 1 for the first /dev/iommu the process opened, 2 for the next…: object notes name it after the first (ids are per context). */
+    readonly ordinal = 1,
   ) {}
 
   get(id: number): IommufdObject | undefined {
@@ -86,21 +90,29 @@ export class IommufdCtx {
   unref(): void {
     if (--this.refs > 0 || this.released) return;
     this.released = true;
-    const { destroyed, stuck } = this.objects.release();
-    this.tracer.emit('iommufd', 'OBJ_DESTROY', {
-      note: `context released: destroyed ${destroyed.join(', ') || 'nothing'}${stuck.length ? `; still referenced: ${stuck.join(', ')}` : ''}`,
+    const { destroyed, stuck } = this.objects.release(); // each object's OBJ_DESTROY comes from traceRemoved
+    this.tracer.emit('iommufd', 'FD_CLOSED', {
+      note: `iommufd context${this.ordinal === 1 ? '' : ` ${this.ordinal}`} released: destroyed ${destroyed.join(', ') || 'nothing'}${stuck.length ? `; still referenced: ${stuck.join(', ')}` : ''}`,
     });
+  }
+
+  /** `<TYPE> <id>` (plus this context's ordinal after the first): the head of every OBJ_ALLOC / OBJ_DESTROY note. */
+  private noteHead(type: IommufdObjectTypeValue, id: number): string {
+    return formatObjectNoteHead(OBJECT_TYPE_NAMES[type] as IommufdObjectTypeName, id, this.ordinal);
+  }
+
+  /** OBJ_DESTROY of an object the table just dropped. A fault object emits its own: it parents the groups its destroy answers. */
+  private traceRemoved(obj: IommufdObject): void {
+    if (obj instanceof FaultObject) return;
+    const dev = obj instanceof IommufdDevice ? obj.dev.rid : obj instanceof Vdevice ? obj.idev.dev.rid : null;
+    this.tracer.emit('iommufd', 'OBJ_DESTROY', { dev, note: this.noteHead(obj.type, obj.id) });
   }
 
   // --- ioctl handlers ----------------------------------------------------
 
   /** IOMMU_DESTROY */
   destroy(v: StructValues): number {
-    const id = Number(v.id);
-    const obj = this.objects.peek(id);
-    const rc = this.objects.destroy(id);
-    if (rc === 0 && obj) this.tracer.emit('iommufd', 'OBJ_DESTROY', { note: `${OBJECT_TYPE_NAMES[obj.type]} ${id}` });
-    return rc;
+    return this.objects.destroy(Number(v.id));
   }
 
   /** IOMMU_IOAS_ALLOC */
@@ -110,7 +122,7 @@ export class IommufdCtx {
     if (!ioas) return -ERRNO.ENOSPC;
     this.objects.finalize(ioas);
     out.out_ioas_id = ioas.id;
-    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `IOAS ${ioas.id}` });
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: this.noteHead(IommufdObjectType.IOAS, ioas.id) });
     return 0;
   }
 
@@ -200,7 +212,7 @@ export class IommufdCtx {
     if (kind === IommufdObjectType.HWPT_PAGING) (pt as Ioas).populate(domain);
     this.objects.finalize(hwpt);
     out.out_hwpt_id = hwpt.id;
-    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `${OBJECT_TYPE_NAMES[kind]} ${hwpt.id} on ${OBJECT_TYPE_NAMES[pt.type]} ${pt.id}${fault ? `, fault ${fault.id}` : ''}` });
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `${this.noteHead(kind, hwpt.id)} on ${OBJECT_TYPE_NAMES[pt.type]} ${pt.id}${fault ? `, fault ${fault.id}` : ''}` });
     return done(0);
   }
 
@@ -208,7 +220,7 @@ export class IommufdCtx {
   faultAlloc(v: StructValues, out: Out, fds: FdAllocator, copyBackFails: () => boolean): number {
     if (Number(v.flags) !== 0) return -ERRNO.EOPNOTSUPP;
     if (this.inject.shouldFail('fault.object_alloc')) return -ERRNO.ENOMEM;
-    const fault = this.objects.alloc((id) => new FaultObject(id, this.profile, this.iopf, this.tracer, this.inject));
+    const fault = this.objects.alloc((id) => new FaultObject(id, this.profile, this.iopf, this.tracer, this.inject, this.ordinal));
     if (!fault) return -ERRNO.ENOSPC;
     if (this.inject.shouldFail('fault.anon_inode_getfile')) {
       this.objects.abort(fault, false);
@@ -238,7 +250,7 @@ export class IommufdCtx {
     }
     this.objects.finalize(fault);
     fds.install(fd, fault);
-    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `FAULT ${fault.id}, fd ${fd} ([iommufd-pgfault])` });
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `${this.noteHead(IommufdObjectType.FAULT, fault.id)}, fd ${fd} ([iommufd-pgfault])` });
     return 0;
   }
 
@@ -292,7 +304,7 @@ export class IommufdCtx {
     }
     this.objects.finalize(viommu); // keeps the lookup's reference on the parent HWPT
     out.out_viommu_id = viommu.id;
-    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `VIOMMU ${viommu.id} on HWPT_PAGING ${hwpt.obj.id}` });
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `${this.noteHead(IommufdObjectType.VIOMMU, viommu.id)} on HWPT_PAGING ${hwpt.obj.id}` });
     return 0;
   }
 
@@ -318,7 +330,7 @@ export class IommufdCtx {
     viommu.obj.vdevices.set(idev.obj.id, vdev);
     this.objects.finalize(vdev); // keeps the lookup's reference on the vIOMMU
     out.out_vdevice_id = vdev.id;
-    this.tracer.emit('iommufd', 'OBJ_ALLOC', { dev: idev.obj.dev.rid, note: `VDEVICE ${vdev.id}: dev_id ${idev.obj.id} as virt_id 0x${BigInt(v.virt_id!).toString(16)} on VIOMMU ${viommu.obj.id}` });
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { dev: idev.obj.dev.rid, note: `${this.noteHead(IommufdObjectType.VDEVICE, vdev.id)}: dev_id ${idev.obj.id} as virt_id 0x${BigInt(v.virt_id!).toString(16)} on VIOMMU ${viommu.obj.id}` });
     return 0;
   }
 
@@ -331,7 +343,7 @@ export class IommufdCtx {
     if (!idev) return -ERRNO.ENOSPC;
     this.objects.finalize(idev);
     this.ref();
-    this.tracer.emit('iommufd', 'OBJ_ALLOC', { dev: dev.rid, note: `DEVICE ${idev.id} bound: ${dev.name}` });
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { dev: dev.rid, note: `${this.noteHead(IommufdObjectType.DEVICE, idev.id)} bound: ${dev.name}` });
     return idev.id;
   }
 
@@ -444,7 +456,7 @@ export class IommufdCtx {
     ioas.users++;
     ioas.populate(domain);
     this.objects.finalize(hwpt);
-    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `HWPT_PAGING ${hwpt.id} (automatic, IOAS ${ioas.id})` });
+    this.tracer.emit('iommufd', 'OBJ_ALLOC', { note: `${this.noteHead(IommufdObjectType.HWPT_PAGING, hwpt.id)} (automatic, IOAS ${ioas.id})` });
     return hwpt;
   }
 

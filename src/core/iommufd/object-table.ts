@@ -59,6 +59,13 @@ export class ObjectTable {
   /** Finalized objects only. */
   private readonly live = new Map<number, IommufdObject>();
 
+  /**
+   * `removed` runs for every finalized object that leaves the table (IOMMU_DESTROY,
+   * unbind, an automatic domain's last detach, release), after the table dropped
+   * it and before its own destroy(), so what destroy() causes comes after it.
+   */
+  constructor(private readonly removed: (obj: IommufdObject) => void = () => {}) {}
+
   /** `iommufd_object_alloc`: reserve an id; the object stays invisible until finalize. */
   alloc<T extends IommufdObject>(make: (id: number) => T): T | null {
     const id = this.ids.alloc();
@@ -103,6 +110,7 @@ export class ObjectTable {
     obj.users = 0;
     this.live.delete(id);
     this.ids.release(id);
+    this.removed(obj);
     obj.destroy();
     return 0;
   }
@@ -122,6 +130,7 @@ export class ObjectTable {
         obj.users = 0;
         this.live.delete(id);
         this.ids.release(id);
+        this.removed(obj);
         obj.destroy();
         destroyed.push(id);
         n++;

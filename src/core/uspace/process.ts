@@ -98,12 +98,15 @@ const FIRST_FD = 3;
 
 export class Process {
   private readonly fds = new Map<number, FdEntry>();
+  /** Every /dev/iommu context this process opened, in order (released ones included). */
+  readonly contexts: IommufdCtx[] = [];
 
   constructor(private readonly kernel: KernelServices) {}
 
   /** open("/dev/iommu") */
   openIommufd(): number {
-    const ctx = new IommufdCtx(this.kernel.profile, this.kernel.iopf, this.kernel.tracer, this.kernel.inject);
+    const ctx = new IommufdCtx(this.kernel.profile, this.kernel.iopf, this.kernel.tracer, this.kernel.inject, this.contexts.length + 1);
+    this.contexts.push(ctx);
     const fd = this.lowestFreeFd();
     this.fds.set(fd, { kind: 'iommufd', ctx });
     return fd;

@@ -23,13 +23,26 @@
  * and overflow events name their unit; a consuming event that names none
  * (io-pgfault's) takes the entry from the unit holding its (dev, grpid).
  * Events recorded before v3 name no unit and count on unit 0.
+ *
+ * The iommufd object tables: OBJ_ALLOC adds the object its note's head names
+ * (`<TYPE> <id>[ ctx <n>]`, src/shared/uapi/iommufd-object-notes.ts) and
+ * OBJ_DESTROY removes it; notes without a head change nothing. Recordings made
+ * before every removal had its own OBJ_DESTROY ended a context with one
+ * `context released: destroyed <ids>` OBJ_DESTROY, which removes those ids.
  */
 import type { EventRow } from '../../shared/events';
+import { parseObjectNote } from '../../shared/uapi/iommufd-object-notes';
 import { pairKey } from './keys';
-import type { QueuedGroup, OutstandingCookie, PrqEntry, PrqState, DevicePrg, DeviceState, PartialGroup, PathTotals, PathState } from '../../shared/api/analysis';
-export type { QueuedGroup, OutstandingCookie, PrqEntry, PrqState, DevicePrg, DeviceState, PartialGroup, PathTotals, PathState };
+import type { QueuedGroup, OutstandingCookie, PrqEntry, PrqState, DevicePrg, DeviceState, PartialGroup, PathTotals, PathState, IommufdObjectState } from '../../shared/api/analysis';
+export type { QueuedGroup, OutstandingCookie, PrqEntry, PrqState, DevicePrg, DeviceState, PartialGroup, PathTotals, PathState, IommufdObjectState };
 
-export const PATH_STATE_VERSION = 1;
+/** Stored in every derived checkpoint; part of the session index's version, so a change rebuilds them. 2: `objects`. */
+export const PATH_STATE_VERSION = 2;
+
+/** The legacy end of a context (see the header): its destroyed ids. */
+const LEGACY_RELEASE = /^context released: destroyed ([\d, ]+)/;
+
+const objectKey = (ctx: number, id: number): string => `${ctx}/${id}`;
 
 export function initialPathState(): PathState {
   return new PathStateMachine().snapshot();
@@ -63,6 +76,8 @@ export class PathStateMachine {
   private readonly devices = new Map<number, MutableDevice>();
   private readonly partial = new Map<number | string, { dev: number; pasid: number | null; grpid: number; faults: number; seq: number }>();
   private totals = { faultsQueued: 0, groupsRead: 0, responses: 0, autoResponses: 0, pageResponses: 0, prgResponses: 0, prqDrops: 0, fdErrors: 0 };
+  /** Live iommufd objects by `ctx/id`. */
+  private readonly objects = new Map<string, IommufdObjectState>();
 
   constructor(from?: PathState) {
     if (!from) return;
@@ -84,6 +99,7 @@ export class PathStateMachine {
     }
     for (const p of from.partial) this.partial.set(pairKey(p.dev, p.grpid), { ...p });
     this.totals = { ...from.totals };
+    for (const o of from.objects) this.objects.set(objectKey(o.ctx, o.id), { ...o });
   }
 
   /** Groups on the deliver list. */
@@ -198,6 +214,20 @@ export class PathStateMachine {
       case 'FD_ERRNO':
         this.totals.fdErrors++;
         break;
+      case 'OBJ_ALLOC': {
+        const o = parseObjectNote(e.note);
+        if (o) this.objects.set(objectKey(o.ctx, o.id), { id: o.id, type: o.type, ctx: o.ctx, dev: e.dev, detail: o.detail, seq: e.seq });
+        break;
+      }
+      case 'OBJ_DESTROY': {
+        const o = parseObjectNote(e.note);
+        if (o) this.objects.delete(objectKey(o.ctx, o.id));
+        else {
+          const legacy = e.note === null ? null : LEGACY_RELEASE.exec(e.note);
+          if (legacy) for (const id of legacy[1]!.split(',')) this.objects.delete(objectKey(1, Number(id.trim())));
+        }
+        break;
+      }
       default:
         break;
     }
@@ -219,6 +249,7 @@ export class PathStateMachine {
         .map(([dev, d]) => ({ dev, prgs: bySeq([...d.prgs.values()].map((p) => ({ ...p }))), requests: d.requests })),
       partial: bySeq([...this.partial.values()].map((p) => ({ ...p }))),
       totals: { ...this.totals },
+      objects: [...this.objects.values()].sort((a, b) => a.ctx - b.ctx || a.id - b.id).map((o) => ({ ...o })),
     };
   }
 

@@ -15,11 +15,16 @@ import { addrToSql, LAYER_CODES } from '../recorder/sqlite-sink';
 import { withSqliteErrors } from '../recorder/sqlite-errors';
 import { FaultAssembler, faultDeviceLatency, faultLatency, faultOutcome, type Fault } from './fault-assembler';
 import { LodBuilder, lodBaseLevel } from './lod';
-import { PathStateMachine } from './path-state';
+import { PathStateMachine, PATH_STATE_VERSION } from './path-state';
 import { TrackRegistry, type TrackInfo } from './tracks';
 
 /** Bump when the derived tables change meaning; older sessions are re-indexed on use. */
-export const INDEX_VERSION = 1;
+const TABLES_VERSION = 1;
+/**
+ * The version stored in session_index. The derived checkpoints hold PathState,
+ * so its version is part of it: a new PathState rebuilds them on first use.
+ */
+export const INDEX_VERSION = TABLES_VERSION * 1000 + PATH_STATE_VERSION;
 /** A derived path-state checkpoint after every this many events. */
 export const CHECKPOINT_EVERY = 4096;
 

@@ -227,6 +227,22 @@ export interface PathTotals {
   readonly fdErrors: number;
 }
 
+/** A live object of an iommufd context's table, as its OBJ_ALLOC announced it (docs/trace-format.md §1, OBJ_ALLOC / OBJ_DESTROY notes). */
+export interface IommufdObjectState {
+  /** Its id in its context's table. */
+  readonly id: number;
+  /** `enum iommufd_object_type` name without `IOMMUFD_OBJ_`: DEVICE, HWPT_PAGING, HWPT_NESTED, IOAS, FAULT, VIOMMU, VDEVICE… */
+  readonly type: string;
+  /** The /dev/iommu context: 1 for the process's first, 2 for the next… */
+  readonly ctx: number;
+  /** PCI requester ID of the device a DEVICE or VDEVICE object stands for; null for other objects. */
+  readonly dev: number | null;
+  /** The OBJ_ALLOC note after its `<TYPE> <id>` head ('' when none). */
+  readonly detail: string;
+  /** seq of its OBJ_ALLOC. */
+  readonly seq: number;
+}
+
 export interface PathState {
   readonly version: number;
   /** Last event applied (−1: none). */
@@ -239,6 +255,8 @@ export interface PathState {
   readonly devices: readonly DeviceState[];
   readonly partial: readonly PartialGroup[];
   readonly totals: PathTotals;
+  /** The iommufd object tables: live objects by context, then id. */
+  readonly objects: readonly IommufdObjectState[];
 }
 
 /** Every stored column of a session except its id: what export/import carry. */
