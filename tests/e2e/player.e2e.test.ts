@@ -217,6 +217,23 @@ describe('player, inspector and state panel in headless Chromium', () => {
     expect(wb.pageErrors).toEqual([]);
   });
 
+  it('the iommufd objects table lists the fault object from its OBJ_ALLOC on', async () => {
+    const { page } = wb;
+    const alloc = events.find((e) => e.kind === 'OBJ_ALLOC' && /^FAULT \d+/.test(e.note ?? ''));
+    if (!alloc) throw new Error(`${SCENARIO}: no OBJ_ALLOC of a FAULT object`);
+    const faultId = Number(/^FAULT (\d+)/.exec(alloc.note!)![1]);
+    const faultRow = `[data-testid="state-object-row"][data-type="FAULT"][data-id="${faultId}"]`;
+    if (alloc.seq > 0) {
+      await seekTo(page, alloc.seq - 1);
+      expect(await page.locator(faultRow).count()).toBe(0);
+    }
+    await seekTo(page, alloc.seq);
+    expect(await page.getAttribute(faultRow, 'data-seq')).toBe(String(alloc.seq));
+    await page.locator(faultRow).scrollIntoViewIfNeeded();
+    await wb.screenshot('player-state-objects');
+    expect(wb.pageErrors).toEqual([]);
+  });
+
   it('a cookie breakpoint: continue stops at each event with that cookie, reverse-continue goes back', async () => {
     const { page } = wb;
     const { cookie } = cookieStory();
