@@ -13,6 +13,8 @@ import type { EventKind, Layer } from '../../shared/events';
 import type { EventFields, Tracer } from '../trace/tracer';
 import { formatRid } from './rid';
 
+const NO_FIELDS: Omit<EventFields, 'dev'> = Object.freeze({});
+
 export interface HwTraceOptions {
   /** RID → value of the `dev` field; default: the RID itself. */
   readonly devOf?: (rid: number) => number | null;
@@ -41,26 +43,27 @@ export class HwTrace {
     return new HwTrace(this.tracer, { ...this.options, iommu: index });
   }
 
-  /** `rid=BB:DD.F` per RID, built once (every per-function event carries it). */
+  /** `rid=BB:DD.F` and `rid=BB:DD.F ` (before a note) per RID, built once (every per-function event carries it). */
   private readonly prefixes = new Map<number, string>();
+  private readonly notePrefixes = new Map<number, string>();
 
   /**
    * Emits an event about the function `rid` (or the whole unit when null);
-   * returns its seq. `f` is the caller's own literal, completed in place (no
-   * copy on this hot path).
+   * returns its seq. `f` is the caller's own literal, read as it is (its
+   * `dev` is ignored; its note gets the RID prefix).
    */
-  emit(layer: Layer, kind: EventKind, rid: number | null, f: Omit<EventFields, 'dev'> = {}): number {
-    const fields = f as EventFields;
-    if (rid !== null) {
-      let prefix = this.prefixes.get(rid);
-      if (prefix === undefined) this.prefixes.set(rid, (prefix = `rid=${formatRid(rid)}`));
-      fields.note = fields.note ? `${prefix} ${fields.note}` : prefix;
-      fields.dev = this.devOf(rid);
-    } else {
-      fields.dev = null;
+  emit(layer: Layer, kind: EventKind, rid: number | null, f: Omit<EventFields, 'dev'> = NO_FIELDS): number {
+    if (rid === null) return this.tracer.emitWith(layer, kind, f, null, f.note ?? null, this.iommu);
+    const note = f.note;
+    let prefix: string | undefined;
+    if (note) {
+      prefix = this.notePrefixes.get(rid);
+      if (prefix === undefined) this.notePrefixes.set(rid, (prefix = `rid=${formatRid(rid)} `));
+      return this.tracer.emitWith(layer, kind, f, this.devOf(rid), prefix + note, this.iommu);
     }
-    fields.iommu = this.iommu;
-    return this.tracer.emit(layer, kind, fields);
+    prefix = this.prefixes.get(rid);
+    if (prefix === undefined) this.prefixes.set(rid, (prefix = `rid=${formatRid(rid)}`));
+    return this.tracer.emitWith(layer, kind, f, this.devOf(rid), prefix, this.iommu);
   }
 
   /** The bytes for `raw`, built only when descriptors are recorded. */
