@@ -21,6 +21,8 @@ export class UploadError extends Error {
 
 interface Upload {
   readonly id: string;
+  /** The name the user's file has on their side. */
+  readonly fileName: string;
   readonly dir: string;
   readonly path: string;
   readonly bytes: number;
@@ -31,6 +33,8 @@ interface Upload {
 export interface CompleteUpload {
   /** The uploaded file (the user's name, made safe). */
   readonly path: string;
+  /** The name the user's file has on their side, for messages. */
+  readonly fileName: string;
   readonly bytes: number;
   /** Removes the file and its folder. */
   remove(): void;
@@ -40,6 +44,15 @@ export interface CompleteUpload {
 export function safeUploadName(fileName: string): string {
   const name = fileName.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_').slice(0, 120);
   return name === '' ? 'upload' : name;
+}
+
+/**
+ * An import's error in the user's terms: the upload's temporary path (a host
+ * folder the user never chose) replaced by the name of the file they picked.
+ */
+export function inUserTerms(err: unknown, upload: Pick<CompleteUpload, 'path' | 'fileName'>): unknown {
+  if (err instanceof Error && err.message.includes(upload.path)) err.message = err.message.split(upload.path).join(upload.fileName);
+  return err;
 }
 
 export class UploadStore {
@@ -58,7 +71,7 @@ export class UploadStore {
     mkdirSync(dir);
     const path = join(dir, safeUploadName(fileName));
     const fd = openSync(path, 'wx');
-    this.uploads.set(id, { id, dir, path, bytes, received: 0, fd });
+    this.uploads.set(id, { id, fileName, dir, path, bytes, received: 0, fd });
     return { uploadId: id };
   }
 
@@ -83,7 +96,7 @@ export class UploadStore {
     const u = this.get(uploadId);
     if (u.received !== u.bytes) throw new UploadError(`upload ${uploadId} is incomplete: ${u.received} of ${u.bytes} bytes received`);
     this.uploads.delete(uploadId);
-    return { path: u.path, bytes: u.bytes, remove: () => rmSync(u.dir, { recursive: true, force: true }) };
+    return { path: u.path, fileName: u.fileName, bytes: u.bytes, remove: () => rmSync(u.dir, { recursive: true, force: true }) };
   }
 
   /** Removes every upload and the temporary folder. */

@@ -162,6 +162,19 @@ describe('WorkbenchService: export, upload, import, verify', () => {
     expect(await w.service.listSessions()).toEqual([]);
   });
 
+  it('names a refused upload by the user file name, never by its temporary path', async () => {
+    const w = testWorkbench();
+    const bad = await upload(w, 'my junk (2).bin', Buffer.from('hello world'));
+    const folder = (w.service as unknown as { uploads: { folder: string } }).uploads.folder;
+    const refusal = await w.service.importTrace({ uploadId: bad }).then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    expect(refusal).toMatch(/^my junk \(2\)\.bin: unknown file format/);
+    expect(refusal).not.toContain(folder);
+    expect(refusal).not.toContain('iopf-uploads-');
+  });
+
   it('cancels an import and leaves nothing behind', async () => {
     const w = testWorkbench();
     const a = (await w.service.runScenario({ source: { fileName: 'many.json', text: manyFaultsSource({ accesses: 6000 }) } })).sessionId!;

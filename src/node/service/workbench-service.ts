@@ -66,7 +66,7 @@ import { ScenarioFiles } from './scenario-files';
 import { exportFileName } from './export-files';
 import { addNote, removeNote, removeSession, renameSession, requireSession } from './session-edits';
 import { findEvents } from './find-events';
-import { UploadStore } from './uploads';
+import { inUserTerms, UploadStore } from './uploads';
 
 export interface WorkbenchServiceOptions {
   readonly db: SqlDatabase;
@@ -301,7 +301,7 @@ export class WorkbenchService implements WorkbenchMethods, Pick<WorkbenchApi, 'o
       // The import runs in one transaction, rolled back when its worker is terminated;
       // a session row that still shows up here was left by a failure after the commit.
       if (e instanceof JobCancelledError && !this.disposed) for (const id of job.sessions) if (this.sessions.get(id)) this.sessions.remove(id);
-      throw e;
+      throw inUserTerms(e, upload);
     } finally {
       upload.remove();
     }
