@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setApi } from '@renderer/ipc/client';
 import { FakeApi, fakeSession } from '@renderer/testing/fake-api';
 import { useJobsStore } from './jobs-store';
-import { sessionMatches, useSessionStore } from './session-store';
+import { refusalOf, sessionMatches, useSessionStore } from './session-store';
 
 describe('useSessionStore', () => {
   let api: FakeApi;
@@ -55,37 +55,6 @@ describe('useSessionStore', () => {
     await first;
     expect(spy).toHaveBeenCalledTimes(2);
     expect(store.sessions.map((s) => s.id)).toEqual([9]);
-  });
-
-  it('loadScenarios() picks the first scenario by default', async () => {
-    const store = useSessionStore();
-    await store.loadScenarios();
-    expect(store.scenarios.map((s) => s.id)).toEqual(['happy-path']);
-    expect(store.selectedScenarioId).toBe('happy-path');
-  });
-
-  it('runScenario() records a session and selects it', async () => {
-    api.sessions = [fakeSession(1)];
-    const store = useSessionStore();
-    await store.loadScenarios();
-    const result = await store.runScenario();
-    expect(result?.sessionId).toBe(2);
-    expect(store.sessions.map((s) => s.id)).toEqual([1, 2]);
-    expect(store.selectedSessionId).toBe(2);
-    expect(store.running).toBe(false);
-    expect(store.lastRun?.eventCount).toBe(3);
-  });
-
-  it('runScenario() reports a failure in lastError and leaves the selection alone', async () => {
-    api.sessions = [fakeSession(1)];
-    const store = useSessionStore();
-    await store.refresh();
-    store.select(1);
-    api.failNext = { method: 'runScenario', message: 'no such scenario' };
-    expect(await store.runScenario('nope')).toBeNull();
-    expect(store.lastError).toBe('runScenario(nope): no such scenario');
-    expect(store.selectedSessionId).toBe(1);
-    expect(store.running).toBe(false);
   });
 
   it('refreshes when the host announces a session change', async () => {
@@ -213,9 +182,10 @@ describe('useSessionStore', () => {
       await store.refresh();
       store.select(1);
       fakeImportHost(2);
-      api.answers.importTrace = () => Promise.reject(new Error('bad.json line 3: unknown kind "FOO"'));
+      api.answers.importTrace = () => Promise.reject(new Error('bad.json: trace event 3 (near character 40): unknown kind "FOO"'));
       expect(await store.importFiles([new File(['[]'], 'bad.json')])).toBeNull();
-      expect(store.importError).toBe('bad.json: bad.json line 3: unknown kind "FOO"');
+      // The host names the file already; it is not named twice.
+      expect(store.importError).toBe('bad.json: trace event 3 (near character 40): unknown kind "FOO"');
       expect(store.selectedSessionId).toBe(1);
       expect(store.importing).toBeNull();
     });
@@ -234,5 +204,13 @@ describe('useSessionStore', () => {
       expect(store.sessions.map((s) => s.id)).toEqual([10, 11]);
       expect(store.selectedSessionId).toBe(11);
     });
+  });
+});
+
+describe('refusalOf', () => {
+  it('names the file once, whether or not the reason already does', () => {
+    expect(refusalOf('a.json', 'a.json: empty file')).toBe('a.json: empty file');
+    expect(refusalOf('a.json', 'upload is incomplete')).toBe('a.json: upload is incomplete');
+    expect(refusalOf('a.json', 'a.json.bak: empty file')).toBe('a.json: a.json.bak: empty file');
   });
 });

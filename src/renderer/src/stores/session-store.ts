@@ -1,13 +1,14 @@
 /**
  * Sessions: the list from the recorder, the selected one, the filter, rename
- * and delete, notes, importing trace files, and running a built-in scenario.
+ * and delete, notes, and importing trace files. (Runs start from the run bar,
+ * through the editor store.)
  * Holds summaries, ids and counts only; a session's events live in the
  * timeline's cache, outside reactivity.
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, onScopeDispose, ref, shallowRef } from 'vue';
 import type { SessionNote } from '@shared/api/analysis';
-import type { ImportedSession, RunResult, ScenarioEntry, SessionSummary } from '@shared/api/workbench';
+import type { ImportedSession, SessionSummary } from '@shared/api/workbench';
 import { getApi } from '@renderer/ipc/client';
 import { traceFileProblem } from '@renderer/sessions/trace-file-check';
 import { uploadTrace } from '@renderer/sessions/upload-trace';
@@ -35,15 +36,15 @@ export function sessionMatches(s: SessionSummary, query: string): boolean {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/** Why a file was refused, led by its name once (the host's reasons usually start with it already). */
+export function refusalOf(fileName: string, reason: string): string {
+  return reason.startsWith(`${fileName}:`) ? reason : `${fileName}: ${reason}`;
+}
+
 export const useSessionStore = defineStore('sessions', () => {
   /** Newest data from listSessions(); replaced whole, never mutated in place. */
   const sessions = shallowRef<readonly SessionSummary[]>([]);
   const selectedSessionId = ref<number | null>(null);
-  const scenarios = shallowRef<readonly ScenarioEntry[]>([]);
-  const selectedScenarioId = ref<string | null>(null);
-  /** True while runScenario() waits for the host. */
-  const running = ref(false);
-  const lastRun = shallowRef<RunResult | null>(null);
   /** Last failed call, shown in the status bar; cleared by the next success. */
   const lastError = ref<string | null>(null);
 
@@ -88,37 +89,8 @@ export const useSessionStore = defineStore('sessions', () => {
     }
   }
 
-  async function loadScenarios(): Promise<void> {
-    try {
-      scenarios.value = await getApi().listScenarios();
-      if (!scenarios.value.some((s) => s.id === selectedScenarioId.value)) {
-        selectedScenarioId.value = scenarios.value[0]?.id ?? null;
-      }
-    } catch (err) {
-      lastError.value = `listScenarios: ${messageOf(err)}`;
-    }
-  }
-
   function select(sessionId: number | null): void {
     selectedSessionId.value = sessionId;
-  }
-
-  /** Runs a built-in scenario, then shows the session it recorded. */
-  async function runScenario(scenarioId: string | null = selectedScenarioId.value): Promise<RunResult | null> {
-    if (scenarioId === null || running.value) return null;
-    running.value = true;
-    try {
-      const result = await getApi().runScenario({ scenarioId });
-      lastRun.value = result;
-      await refresh();
-      selectedSessionId.value = result.sessionId;
-      return result;
-    } catch (err) {
-      lastError.value = `runScenario(${scenarioId}): ${messageOf(err)}`;
-      return null;
-    } finally {
-      running.value = false;
-    }
   }
 
   /** Fetches note counts of sessions not counted yet (notes change only through this window and imports). */
@@ -259,7 +231,7 @@ export const useSessionStore = defineStore('sessions', () => {
           });
         });
       } catch (err) {
-        importError.value = `${file.name}: ${messageOf(err)}`;
+        importError.value = refusalOf(file.name, messageOf(err));
         return last;
       } finally {
         importing.value = null;
@@ -281,10 +253,6 @@ export const useSessionStore = defineStore('sessions', () => {
   return {
     sessions,
     selectedSessionId,
-    scenarios,
-    selectedScenarioId,
-    running,
-    lastRun,
     lastError,
     filter,
     noteCounts,
@@ -295,9 +263,7 @@ export const useSessionStore = defineStore('sessions', () => {
     selectedSession,
     visibleSessions,
     refresh,
-    loadScenarios,
     select,
-    runScenario,
     rename,
     remove,
     showNotes,
