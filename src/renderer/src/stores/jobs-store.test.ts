@@ -72,6 +72,28 @@ describe('useJobsStore', () => {
     expect(jobs.get('e1')).toBeNull();
   });
 
+  it('shows the jobs under way and only the latest outcome, which goes after the linger', () => {
+    vi.useFakeTimers();
+    const jobs = useJobsStore();
+    const progress = (jobId: string, kind: 'run' | 'verify' | 'export', finished: boolean): void =>
+      api.fireJobProgress({ jobId, kind, phase: finished ? 'done' : 'running', done: 1, total: 2, finished });
+    progress('run-1', 'run', false);
+    progress('ver-1', 'verify', false);
+    progress('exp-1', 'export', false);
+    progress('run-1', 'run', true);
+    progress('ver-1', 'verify', true);
+    expect(jobs.shown.map((j) => j.jobId)).toEqual(['exp-1', 'ver-1']);
+    // The earlier outcome is collapsed, not forgotten: its dialog can still read it.
+    expect(jobs.get('run-1')?.finished).toBe(true);
+    // Another message about an old job does not bring its outcome back.
+    progress('run-1', 'run', true);
+    expect(jobs.shown.map((j) => j.jobId)).toEqual(['exp-1', 'ver-1']);
+    vi.advanceTimersByTime(FINISHED_JOB_LINGER_MS + 1);
+    expect(jobs.shown.map((j) => j.jobId)).toEqual(['exp-1']);
+    progress('exp-1', 'export', true);
+    expect(jobs.shown.map((j) => j.jobId)).toEqual(['exp-1']);
+  });
+
   it('cancel() asks the host and marks the request', async () => {
     const jobs = useJobsStore();
     const asked: string[] = [];

@@ -5,7 +5,7 @@
  * run bar) show up here too, from their first progress message.
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
-import { computed, onScopeDispose, shallowRef } from 'vue';
+import { computed, onScopeDispose, ref, shallowRef } from 'vue';
 import type { JobProgress } from '@shared/api/workbench';
 import { getApi } from '@renderer/ipc/client';
 
@@ -25,7 +25,10 @@ export interface JobState {
   readonly cancelRequested: boolean;
 }
 
-/** Finished jobs stay listed this long so a fast job still shows its end. */
+/**
+ * Finished jobs stay known this long (their dialogs read them), and the
+ * status bar shows the latest one's outcome for as long, fading out.
+ */
 export const FINISHED_JOB_LINGER_MS = 4_000;
 
 /** Fraction done in [0, 1], or null when the total is unknown. */
@@ -49,15 +52,25 @@ export const useJobsStore = defineStore('jobs', () => {
   /** Replaced whole on every change (few jobs, infrequent messages). */
   const jobs = shallowRef<ReadonlyMap<string, JobState>>(new Map());
   const lingerTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The job that finished last: the only finished one the status bar shows. */
+  const latestFinishedId = ref<string | null>(null);
 
   const list = computed(() => [...jobs.value.values()]);
   const running = computed(() => list.value.filter((j) => !j.finished));
+  /** What the status bar lists: the jobs under way, then the latest outcome (older outcomes collapse into it). */
+  const shown = computed(() => {
+    const latest = latestFinishedId.value === null ? undefined : jobs.value.get(latestFinishedId.value);
+    return latest ? [...running.value, latest] : running.value;
+  });
 
   function put(job: JobState): void {
+    const wasFinished = jobs.value.get(job.jobId)?.finished ?? false;
     const next = new Map(jobs.value);
     next.set(job.jobId, job);
     jobs.value = next;
-    if (job.finished) scheduleForget(job.jobId);
+    if (!job.finished) return;
+    if (!wasFinished) latestFinishedId.value = job.jobId;
+    scheduleForget(job.jobId);
   }
 
   function scheduleForget(jobId: string): void {
@@ -71,6 +84,7 @@ export const useJobsStore = defineStore('jobs', () => {
   function forget(jobId: string): void {
     clearTimeout(lingerTimers.get(jobId));
     lingerTimers.delete(jobId);
+    if (latestFinishedId.value === jobId) latestFinishedId.value = null;
     if (!jobs.value.has(jobId)) return;
     const next = new Map(jobs.value);
     next.delete(jobId);
@@ -147,7 +161,7 @@ export const useJobsStore = defineStore('jobs', () => {
     lingerTimers.clear();
   });
 
-  return { jobs, list, running, get, onProgress, begin, end, run, cancel, forget };
+  return { jobs, list, running, shown, get, onProgress, begin, end, run, cancel, forget };
 });
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useJobsStore, import.meta.hot));
