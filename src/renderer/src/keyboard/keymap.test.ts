@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
-import { KEYMAP, bindingFor, createKeyDispatcher, isTextEntryTarget, keyMatches, type KeyInput } from './keymap';
+import { KEYMAP, WINDOW_WIDE_SCOPES, bindingFor, parseKeySpec, createKeyDispatcher, isTextEntryTarget, keyMatches, type KeyInput } from './keymap';
 
 const key = (k: string, mods: Partial<Omit<KeyInput, 'key'>> = {}): KeyInput => ({ key: k, shiftKey: false, ctrlKey: false, altKey: false, metaKey: false, ...mods });
 
@@ -13,6 +13,22 @@ describe('keymap', () => {
       expect(b.description.length, b.id).toBeGreaterThan(5);
       expect(b.id.startsWith(`${b.scope}.`), b.id).toBe(true);
     }
+  });
+
+  it('never gives one key two meanings: not within a scope, nor across the window-wide scopes', () => {
+    const spec = (k: string): string => JSON.stringify(parseKeySpec(k));
+    const owner = new Map<string, string>();
+    const clashes: string[] = [];
+    for (const b of KEYMAP) {
+      const area = WINDOW_WIDE_SCOPES.includes(b.scope) ? 'window' : b.scope;
+      for (const k of b.keys) {
+        const at = `${area} ${spec(k)}`;
+        const other = owner.get(at);
+        if (other !== undefined && other !== b.id) clashes.push(`${k}: ${other} and ${b.id}`);
+        owner.set(at, b.id);
+      }
+    }
+    expect(clashes).toEqual([]);
   });
 
   it('matches letters case-insensitively but compares Shift for them', () => {

@@ -11,7 +11,10 @@
  */
 
 /** Where a binding applies; the help overlay groups by it. */
-export type KeyScope = 'global' | 'timeline' | 'player' | 'editor' | 'inspector' | 'sessions';
+export type KeyScope = 'global' | 'timeline' | 'player' | 'editor' | 'inspector' | 'sessions' | 'diff';
+
+/** Scopes whose keys are heard window-wide (outside text entry); they must not share a key. */
+export const WINDOW_WIDE_SCOPES: readonly KeyScope[] = ['global', 'timeline', 'player'];
 
 export interface KeyBinding {
   /** Stable id, `<scope>.<action>`, what handlers are keyed by. */
@@ -23,7 +26,7 @@ export interface KeyBinding {
 }
 
 export const KEYMAP: KeyBinding[] = [
-  { id: 'global.help', keys: ['?'], description: 'Show or hide this list of keys', scope: 'global' },
+  { id: 'global.help', keys: ['?'], description: 'Show or hide this list of keys (Escape closes it)', scope: 'global' },
   // The timeline, after Perfetto's keys (ui.perfetto.dev): WASD, . , [ ] F / M.
   { id: 'timeline.zoomIn', keys: ['w'], description: 'Zoom in (at the pointer when it is over the tracks)', scope: 'timeline' },
   { id: 'timeline.zoomOut', keys: ['s'], description: 'Zoom out', scope: 'timeline' },
@@ -56,6 +59,9 @@ export const KEYMAP: KeyBinding[] = [
   { id: 'sessions.select', keys: ['enter', 'space'], description: 'Show the focused session', scope: 'sessions' },
   { id: 'sessions.rename', keys: ['f2'], description: 'Rename the focused session (double-click too; Enter keeps, Escape drops)', scope: 'sessions' },
   { id: 'sessions.delete', keys: ['delete', 'backspace'], description: 'Delete the focused session (asks first)', scope: 'sessions' },
+  { id: 'sessions.addNote', keys: ['ctrl+enter', 'meta+enter'], description: "Add the note typed in a session's notes", scope: 'sessions' },
+  // The diff, on the focused row.
+  { id: 'diff.showRow', keys: ['enter'], description: "Show the focused row's fault on the timeline", scope: 'diff' },
   // The scenario editor and its run bar (handled by the editor and the run bar, in text entry too).
   { id: 'editor.save', keys: ['ctrl+s', 'meta+s'], description: 'Save the scenario (an example or a new one asks for a name)', scope: 'editor' },
   { id: 'editor.saveAs', keys: ['ctrl+shift+s', 'meta+shift+s'], description: 'Save the scenario under a new workspace name', scope: 'editor' },
