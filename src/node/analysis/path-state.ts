@@ -116,6 +116,11 @@ export class PathStateMachine {
     return this.prq.get(iommu)?.entries.size ?? 0;
   }
 
+  /** The IOMMU units that have a page request queue so far, in order of first use. */
+  prqUnits(): IterableIterator<number> {
+    return this.prq.keys();
+  }
+
   /** PRGs the device is waiting on. */
   outstandingPrgs(dev: number): number {
     return this.devices.get(dev)?.prgs.size ?? 0;

@@ -9,6 +9,7 @@ import { PathStateMachine } from '../analysis/path-state';
 import { iterateEvents } from '../recorder/event-rows';
 import { recordRun } from '../recorder/record-run';
 import { freshDb, happySource, manyFaultsSource, useTempDatabases } from '../recorder/testing/fixtures';
+import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
 import { MemoryByteSink } from './byte-sink';
 import { PF, SEQ_INCREMENTAL_STATE_CLEARED, SEQUENCE_ID, TYPE_COUNTER, TYPE_INSTANT, TYPE_SLICE_BEGIN, TYPE_SLICE_END } from './pftrace-export';
 import { decodeMessage, num, nums, str, strs, sub, subs, type ProtoMessage } from './testing/proto-decode';
@@ -213,6 +214,59 @@ describe('Perfetto .pftrace export', () => {
     const terminated = new Set(events.flatMap((e) => e.terminating));
     expect(terminated).toEqual(new Set(faults.map((f) => f.id)));
     expect(events.filter((e) => e.type === TYPE_SLICE_BEGIN && e.name!.startsWith('PRG ')).length).toBe(faults.length);
+  });
+});
+
+/** Two VT-d units, a device behind each, one fault each (topology.iommu.units). */
+const TWO_UNITS = [
+  "import { scenario, vmmSetup, mapThenSuccess, dma } from 'iopf';",
+  'export default scenario({',
+  "  name: 'two-units',",
+  "  topology: { iommu: { vendor: 'vtd', units: 2 }, devices: [{ name: '0000:03:00.0' }, { name: '0000:04:00.0', iommu: 1 }] },",
+  '  setup: () => vmmSetup({ pasids: [1] }),',
+  '  policy: mapThenSuccess({ latencyNs: 2_000 }),',
+  '  async workload() {',
+  "    await Promise.all([dma('0000:03:00.0', { pasid: 1, addr: 0x1000n, pages: 2 }), dma('0000:04:00.0', { pasid: 1, addr: 0x2000n })]);",
+  '  },',
+  '});',
+].join('\n');
+
+describe('Perfetto .pftrace export of several IOMMU units', () => {
+  it('puts each unit’s hardware events on its own track, with a PRQ occupancy counter per unit', async () => {
+    const { db, path } = freshDb();
+    const run = await runScenarioScript({ source: TWO_UNITS, filename: 'two-units.ts', record: { databasePath: path } });
+    expect(run.error).toBeUndefined();
+    const id = run.sessionId!;
+    const recorded = [...iterateEvents(db, id)];
+    const out = new MemoryByteSink();
+    writeSession(db, id, 'pftrace', out);
+    const { tracks, events } = decodePftrace(out.bytes());
+
+    const iommuTracks = [...tracks.entries()].filter(([, t]) => /^IOMMU \d+ /.test(t.name));
+    expect(iommuTracks.map(([, t]) => t.name).sort()).toEqual(['IOMMU 0 (PRQ, page responses)', 'IOMMU 1 (PRQ, page responses)']);
+    const unitTrack = (unit: number) => iommuTracks.find(([, t]) => t.name.startsWith(`IOMMU ${unit} `))![0];
+
+    // Every hardware event sits on the track of the unit it names (both units have some).
+    const seqOf = (e: DecodedEvent) => num(e.args.get('seq')!, PF.DebugAnnotation.uintValue)!;
+    const hardware = events.filter((e) => e.categories.includes('iommu') && e.args.has('seq'));
+    expect(hardware.length).toBe(recorded.filter((e) => e.layer === 'iommu').length);
+    for (const e of hardware) {
+      const row = recorded[seqOf(e)]!;
+      expect(row.iommu, `${row.kind} #${row.seq}`).not.toBeNull();
+      expect(e.track, `${row.kind} #${row.seq}`).toBe(unitTrack(row.iommu!));
+    }
+    expect(new Set(hardware.map((e) => recorded[seqOf(e)]!.iommu))).toEqual(new Set([0, 1]));
+    expect(recorded.filter((e) => e.kind === 'PRQ_ENQ').map((e) => e.iommu).sort()).toEqual([0, 0, 1]);
+
+    // One PRQ occupancy counter under each unit, as the path state counts that unit's queue.
+    for (const unit of [0, 1]) {
+      const counters = [...tracks.entries()].filter(([, t]) => t.counter && t.name === 'PRQ occupancy' && t.parent === unitTrack(unit));
+      expect(counters).toHaveLength(1);
+      const shown = events.filter((e) => e.type === TYPE_COUNTER && e.track === counters[0]![0]).map((e) => e.counter);
+      const expected = expectedCounter(recorded, (e) => (e.layer === 'iommu' || e.layer === 'kernel') && (e.iommu ?? 0) === unit, (m) => m.prqOccupancy(unit));
+      expect(shown).toEqual(expected);
+      expect(Math.max(...expected)).toBe(unit === 0 ? 2 : 1);
+    }
   });
 });
 

@@ -5,7 +5,8 @@
  * flight). The Perfetto and Chrome writers implement `TraceModelVisitor`.
  *
  * Tracks: a parent track per device with one lane track per PASID for its
- * page request groups, the IOMMU, the io-pgfault core, the iommufd fault queue
+ * page request groups, one per IOMMU unit (its hardware events, by the
+ * events' `iommu`; events that name no unit go to unit 0), the io-pgfault core, the iommufd fault queue
  * (lanes for groups waiting on the deliver list) and the policy (lanes for
  * cookies held by user space), plus checks. Slices on one lane never overlap:
  * a slice takes the lowest free lane of its group.
@@ -16,7 +17,7 @@
  * response. One flow per fault (id = fault id) runs page request → queued →
  * cookie → PAGE_RESPONSE → PRG response at the device, where it terminates.
  * Every event is also an instant carrying all its columns. Counters: deliver
- * list length, outstanding cookies, PRQ occupancy, outstanding PRGs per device,
+ * list length, outstanding cookies, PRQ occupancy per unit, outstanding PRGs per device,
  * one sample per counter and timestamp (the value after the last event at it).
  */
 import { formatRid } from '../../shared/pci';
@@ -34,6 +35,8 @@ export interface TrackDef {
   readonly group: TrackGroup;
   /** `device` group only. */
   readonly dev: number | null;
+  /** `iommu` group only: the IOMMU unit (`topology.iommu.units`). */
+  readonly iommu: number | null;
   readonly kind: 'events' | 'lane' | 'counter';
 }
 
@@ -64,8 +67,9 @@ const GROUP_OF_LAYER: Record<EventRow['layer'], TrackGroup> = {
   check: 'check',
 };
 
-const GROUP_NAMES: Record<Exclude<TrackGroup, 'device'>, string> = {
-  iommu: 'IOMMU 0 (PRQ, page responses)',
+const iommuTrackName = (unit: number): string => `IOMMU ${unit} (PRQ, page responses)`;
+
+const GROUP_NAMES: Record<Exclude<TrackGroup, 'device' | 'iommu'>, string> = {
   kernel: 'io-pgfault (kernel)',
   'fault-queue': 'iommufd fault queue',
   policy: 'policy (user space)',
@@ -76,6 +80,7 @@ export class TraceModel {
   private nextId = 1;
   private readonly groups = new Map<string, TrackDef>();
   private readonly deviceTracks = new Map<number | null, TrackDef>();
+  private readonly iommuTracks = new Map<number, TrackDef>();
   private readonly counters = new Map<string | number, { def: TrackDef; value: number; pending: number; t: number }>();
   /** Counters changed at the current timestamp, written when time moves on. */
   private dirty: { def: TrackDef; value: number; pending: number; t: number }[] = [];
@@ -89,17 +94,23 @@ export class TraceModel {
 
   constructor(private readonly v: TraceModelVisitor) {}
 
-  private def(name: string, parent: number | null, group: TrackGroup, dev: number | null, kind: TrackDef['kind']): TrackDef {
-    const d: TrackDef = { id: this.nextId++, name, parent, group, dev, kind };
+  private def(name: string, parent: number | null, group: TrackGroup, dev: number | null, kind: TrackDef['kind'], iommu: number | null = null): TrackDef {
+    const d: TrackDef = { id: this.nextId++, name, parent, group, dev, iommu, kind };
     this.v.track(d);
     return d;
   }
 
-  /** The events track of a group (a device's parent track for `device`). */
-  private groupTrack(group: TrackGroup, dev: number | null): TrackDef {
+  /** The events track of a group: a device's parent track for `device` (`key` = dev), a unit's for `iommu` (`key` = unit, null = 0). */
+  private groupTrack(group: TrackGroup, key: number | null): TrackDef {
     if (group === 'device') {
-      let t = this.deviceTracks.get(dev);
-      if (!t) this.deviceTracks.set(dev, (t = this.def(dev === null ? 'device (unknown)' : `device ${formatRid(dev)}`, null, group, dev, 'events')));
+      let t = this.deviceTracks.get(key);
+      if (!t) this.deviceTracks.set(key, (t = this.def(key === null ? 'device (unknown)' : `device ${formatRid(key)}`, null, group, key, 'events')));
+      return t;
+    }
+    if (group === 'iommu') {
+      const unit = key ?? 0;
+      let t = this.iommuTracks.get(unit);
+      if (!t) this.iommuTracks.set(unit, (t = this.def(iommuTrackName(unit), null, group, null, 'events', unit)));
       return t;
     }
     let t = this.groups.get(group);
@@ -168,7 +179,7 @@ export class TraceModel {
     const f = this.assembler.add(e);
     this.state.apply(e);
     const group = GROUP_OF_LAYER[e.layer];
-    const home = this.groupTrack(group, group === 'device' ? e.dev : null);
+    const home = this.groupTrack(group, group === 'device' ? e.dev : group === 'iommu' ? e.iommu : null);
 
     if (!f) {
       this.v.instant(home, e, null, null);
@@ -267,9 +278,18 @@ export class TraceModel {
     const s = this.state;
     this.setCounter('deliver', 'groups on the deliver list', this.groupTrack('fault-queue', null), e.t, s.queuedGroups);
     this.setCounter('cookies', 'outstanding groups (cookies held)', this.groupTrack('policy', null), e.t, s.outstandingCookies);
-    if (e.layer === 'iommu' || e.layer === 'kernel') this.setCounter('prq', 'PRQ occupancy', this.groupTrack('iommu', null), e.t, s.prqOccupancy(0));
+    if (e.layer === 'iommu' || e.layer === 'kernel') {
+      // The event's unit, then any other unit a consumption that names none may have changed.
+      const unit = e.iommu ?? 0;
+      this.prqCounter(unit, e.t);
+      for (const other of s.prqUnits()) if (other !== unit) this.prqCounter(other, e.t);
+    }
     if (e.dev !== null && (e.kind === 'PR_SEND' || e.kind === 'PRG_RESP_RECV'))
       this.setCounter(e.dev, `device ${e.dev === null ? '?' : formatRid(e.dev)} outstanding PRGs`, this.groupTrack('device', e.dev), e.t, s.outstandingPrgs(e.dev));
+  }
+
+  private prqCounter(unit: number, t: number): void {
+    this.setCounter(`prq:${unit}`, 'PRQ occupancy', this.groupTrack('iommu', unit), t, this.state.prqOccupancy(unit));
   }
 
   /** Ends the walk (open faults stay open: their slices have no end). */
