@@ -21,6 +21,7 @@ export function openBetterSqlite(path: string, options: BetterSqliteOptions = {}
   return {
     driver: `better-sqlite3 ${betterSqlitePackage.version}`,
     path,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     exec: (sql) => void db.exec(sql),
     prepare: (sql) => {
       const st = db.prepare(sql);

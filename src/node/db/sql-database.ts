@@ -24,6 +24,12 @@ export interface SqlDatabase {
   readonly driver: string;
   /** Absolute path of the database file (or `:memory:`). */
   readonly path: string;
+  /**
+   * better-sqlite3 only: the better_sqlite3.node this connection loaded when it
+   * is not the module's own build (in Electron, the Electron-ABI binary
+   * open-database chose). A second connection in a worker thread must load the same.
+   */
+  readonly nativeBinding?: string;
   exec(sql: string): void;
   prepare(sql: string): SqlStatement;
   /** Runs `fn` inside BEGIN…COMMIT, rolling back if it throws. */

@@ -151,6 +151,7 @@ export class SqliteSink implements TraceSink {
       columns: EVENT_COLUMNS,
       rowsPerStatement: this.rowsPerStatement,
       busyTimeoutMs: Number(timeout?.timeout ?? 5000),
+      ...(this.db.nativeBinding ? { nativeBinding: this.db.nativeBinding } : {}), // Electron: the same binary as this connection
     });
     if (!this.thread) this.threadAfter = Infinity;
   }

@@ -10,9 +10,11 @@
  * the sink rethrows the explained error. At most `MAX_IN_FLIGHT` batches wait,
  * so memory stays bounded when the disk is slower than the engine.
  *
- * Only for better-sqlite3 on a file under plain Node: Electron needs the
- * Electron-ABI binary that open-database picks, so recording there stays in
- * the calling thread (as it does for in-memory databases and node:sqlite).
+ * Only for better-sqlite3 on a file. In Electron the thread's connection
+ * loads the Electron-ABI binary the recording connection loaded
+ * (`SqlDatabase.nativeBinding`, chosen by open-database); without one known,
+ * recording there stays in the calling thread, as it does for in-memory
+ * databases and node:sqlite.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -120,7 +122,7 @@ export interface WriterFailure {
 /** Plain CommonJS, started with `eval: true` so no build step has to ship a file for it. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module: modulePath, path, busyTimeoutMs, sessionId, columns, rowsPerStatement, ctrl, port } = workerData;
+const { module: modulePath, nativeBinding, path, busyTimeoutMs, sessionId, columns, rowsPerStatement, ctrl, port } = workerData;
 const c = new Int32Array(ctrl);
 const W = ${W};
 (function write() {
@@ -129,7 +131,7 @@ const W = ${W};
   let commit;
   try {
     const Database = require(modulePath);
-    db = new Database(path, { fileMustExist: true });
+    db = new Database(path, nativeBinding ? { fileMustExist: true, nativeBinding } : { fileMustExist: true });
     db.pragma('busy_timeout = ' + busyTimeoutMs);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -227,6 +229,8 @@ export interface WriterThreadConfig {
   readonly columns: readonly string[];
   readonly rowsPerStatement: number;
   readonly busyTimeoutMs: number;
+  /** The better_sqlite3.node to load instead of the module's own (SqlDatabase.nativeBinding). */
+  readonly nativeBinding?: string;
 }
 
 export class WriterThread {
@@ -238,9 +242,13 @@ export class WriterThread {
     private readonly port: MessagePort,
   ) {}
 
-  /** Whether `db` can be written by a second connection in a thread. */
-  static eligible(db: SqlDatabase): boolean {
-    return process.versions.electron === undefined && db.driver.startsWith('better-sqlite3') && db.path !== '' && db.path !== ':memory:' && existsSync(db.path) && betterSqlitePath() !== undefined;
+  /**
+   * Whether `db` can be written by a second connection in a thread. In Electron
+   * (`electronVersion` set) only when the connection names the binary it loaded.
+   */
+  static eligible(db: SqlDatabase, electronVersion: string | undefined = process.versions.electron): boolean {
+    if (electronVersion !== undefined && db.nativeBinding === undefined) return false;
+    return db.driver.startsWith('better-sqlite3') && db.path !== '' && db.path !== ':memory:' && existsSync(db.path) && betterSqlitePath() !== undefined;
   }
 
   /** A started thread, or undefined where none can start (the sink then writes inline). */

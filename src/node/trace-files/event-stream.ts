@@ -13,9 +13,11 @@
  * `AHEAD_PAGES` pages ahead, so memory stays bounded, and the exporter waits
  * for pages with `Atomics.wait`, so exports stay synchronous.
  *
- * Small sessions, in-memory databases, other drivers and Electron (where the
- * better-sqlite3 binary must be the Electron-ABI one chosen by open-database)
- * read in the calling thread; so does any run whose worker fails to start.
+ * The worker's connection loads the better_sqlite3.node the caller's did
+ * (`SqlDatabase.nativeBinding`: in Electron, the Electron-ABI binary chosen by
+ * open-database). Small sessions, in-memory databases, other drivers and an
+ * Electron connection that names no binary read in the calling thread; so
+ * does any run whose worker fails to start.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -54,7 +56,7 @@ type WorkerMessage = Page | { readonly error: string };
 /** Plain CommonJS, started with `eval: true` so no build step has to ship a file for it. */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module: modulePath, path, sql, sessionId, pageRows, ahead, ctrl, port } = workerData;
+const { module: modulePath, nativeBinding, path, sql, sessionId, pageRows, ahead, ctrl, port } = workerData;
 const c = new Int32Array(ctrl);
 function send(msg, transfer) {
   port.postMessage(msg, transfer);
@@ -63,7 +65,7 @@ function send(msg, transfer) {
 }
 (function read() { try {
   const Database = require(modulePath);
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new Database(path, nativeBinding ? { readonly: true, fileMustExist: true, nativeBinding } : { readonly: true, fileMustExist: true });
   const page = db.prepare(sql).raw(true);
   let next = 0;
   let produced = 0;
@@ -116,7 +118,7 @@ export interface EventStreamOptions {
 
 /** Every event of the session in seq order, read ahead by a worker when that pays. */
 export function* streamEvents(db: SqlDatabase, sessionId: number, options: EventStreamOptions = {}): Generator<EventRow> {
-  const reader = workerEligible(db, sessionId, options.minEventsForWorker ?? MIN_EVENTS_FOR_WORKER) ? startReader(db.path, sessionId) : undefined;
+  const reader = workerEligible(db, sessionId, options.minEventsForWorker ?? MIN_EVENTS_FOR_WORKER) ? startReader(db.path, sessionId, db.nativeBinding) : undefined;
   if (!reader) {
     options.onReader?.('calling thread');
     yield* iterateEvents(db, sessionId);
@@ -154,8 +156,9 @@ export function* streamEvents(db: SqlDatabase, sessionId: number, options: Event
   }
 }
 
-function workerEligible(db: SqlDatabase, sessionId: number, minEvents: number): boolean {
-  if (process.versions.electron !== undefined || !db.driver.startsWith('better-sqlite3')) return false;
+/** Whether a reader worker may read `db` (in Electron, `electronVersion` set, only a connection that names its binary). */
+export function workerEligible(db: SqlDatabase, sessionId: number, minEvents: number, electronVersion: string | undefined = process.versions.electron): boolean {
+  if (!db.driver.startsWith('better-sqlite3') || (electronVersion !== undefined && db.nativeBinding === undefined)) return false;
   if (db.path === '' || db.path === ':memory:' || !existsSync(db.path)) return false;
   if (minEvents <= 0) return true;
   const last = db.prepare('SELECT max(seq) AS s FROM events WHERE session_id = ?').get(sessionId)?.s;
@@ -177,7 +180,7 @@ function betterSqlitePath(): string | undefined {
   }
 }
 
-function startReader(path: string, sessionId: number): Reader | undefined {
+function startReader(path: string, sessionId: number, nativeBinding: string | undefined): Reader | undefined {
   const module = betterSqlitePath();
   if (!module) return undefined;
   const ctrl = new SharedArrayBuffer(4 * 3);
@@ -189,6 +192,7 @@ function startReader(path: string, sessionId: number): Reader | undefined {
       eval: true,
       workerData: {
         module,
+        nativeBinding,
         path,
         sql: `SELECT ${EVENT_SELECT} FROM events WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ${PAGE_ROWS}`,
         sessionId,
