@@ -42,6 +42,10 @@ export interface ContextEntry {
   readonly dev: KernelDevice;
 }
 
+/** RESP_CODE as the 4 binary digits the notes show, built once per code. */
+const RESP_CODE_BITS = Array.from({ length: 16 }, (_, c) => c.toString(2).padStart(4, '0'));
+const respCodeBits = (code: number): string => RESP_CODE_BITS[code] ?? code.toString(2).padStart(4, '0');
+
 export class VtdHardware implements UpstreamPort {
   readonly prq: HwRing<PrqDescriptor>;
   readonly frcd: FaultRecordingRegisters;
@@ -157,8 +161,8 @@ export class VtdHardware implements UpstreamPort {
       grpid: d.prgIndex,
       code: d.code,
       parent,
-      raw: this.env.trace.raw(() => encodePageGroupResponse(d)),
-      note: `${by}: QI page group response PASID_P=${d.pasidPresent ? 1 : 0} LPIG=${d.lpig ? 1 : 0} RESP_CODE=${d.code.toString(2).padStart(4, '0')}b${forward ? '' : ' (LPIG=0: not forwarded)'}`,
+      raw: this.env.trace.rawDescriptors ? encodePageGroupResponse(d) : null,
+      note: `${by}: QI page group response PASID_P=${d.pasidPresent ? 1 : 0} LPIG=${d.lpig ? 1 : 0} RESP_CODE=${respCodeBits(d.code)}b${forward ? '' : ' (LPIG=0: not forwarded)'}`,
     });
     if (forward) this.respond(d.rid, d.prgIndex, d.code, d.pasidPresent ? d.pasid : null, this.profile.cmdNs, seq);
     return seq;
@@ -169,8 +173,44 @@ export class VtdHardware implements UpstreamPort {
   /** A page request reaches the unit (vtd_pri_request_page order). */
   private receive(msg: PageRequestMsg): void {
     const stopMarker = msg.last && !msg.read && !msg.write && msg.pasid !== null;
-    const common = { pasid: msg.pasid, grpid: msg.prgi, addr: msg.addr, parent: msg.seq };
     const ctx = this.contexts.get(msg.rid);
+    if (!ctx?.present || !ctx.pre || (msg.pasid === null && this.profile.hwDropsNoPasidPri) || this.prs & DMA_PRS_PRO || this.prq.full) return this.refuse(msg, stopMarker, ctx);
+    // The usual path: no spread copies of `common`, one descriptor object (its seq set once the event has one).
+    const trace = this.env.trace;
+    const inv = trace.emit('iommu', 'IMPLICIT_INV', msg.rid, { pasid: msg.pasid, grpid: msg.prgi, addr: msg.addr, parent: msg.seq, note: 'PASID-IOTLB invalidation for the page' });
+    const desc: PrqDescriptor = {
+      rid: msg.rid,
+      pasidPresent: msg.pasid !== null,
+      pasid: msg.pasid ?? 0,
+      exe: msg.exec,
+      pm: msg.priv,
+      rd: msg.read,
+      wr: msg.write,
+      lpig: msg.last,
+      prgIndex: msg.prgi,
+      addr: pageAlign(msg.addr),
+      seq: 0,
+    };
+    const slot = this.prq.tail;
+    const seq = trace.emit('iommu', 'PRQ_ENQ', msg.rid, {
+      pasid: msg.pasid,
+      grpid: msg.prgi,
+      addr: msg.addr,
+      parent: inv,
+      perm: (msg.read ? 1 : 0) | (msg.write ? 2 : 0) | (msg.exec ? 4 : 0) | (msg.priv ? 8 : 0),
+      raw: trace.rawDescriptors ? encodePrqDescriptor(desc) : null,
+      note: `slot ${slot} (PQT 0x${(slot * 32).toString(16)}), ${this.prq.count + 1}/${this.prq.capacity} used${msg.last ? ', LPIG' : ''}${stopMarker ? ', Stop Marker' : ''}`,
+    });
+    (desc as { seq: number }).seq = seq;
+    this.prq.push(desc);
+    const eventAllowed = !(this.prs & (DMA_PRS_PPR | DMA_PRS_PRO));
+    this.prs |= DMA_PRS_PPR;
+    if (eventAllowed) this.raiseEvent(seq);
+  }
+
+  /** A page request the unit does not queue: no context or PRE, no PASID, PRO set, or the queue full. */
+  private refuse(msg: PageRequestMsg, stopMarker: boolean, ctx: ContextEntry | undefined): void {
+    const common = { pasid: msg.pasid, grpid: msg.prgi, addr: msg.addr, parent: msg.seq };
     if (!ctx?.present || !ctx.pre) {
       const reason = ctx?.present ? 0x47 : 0x41;
       const drop = this.env.trace.emit('iommu', 'PRQ_DROP', msg.rid, { ...common, code: reason, note: vtdReasonText(reason) });
@@ -199,31 +239,6 @@ export class VtdHardware implements UpstreamPort {
       if (eventAllowed) this.raiseEvent(set);
       return;
     }
-    const inv = this.env.trace.emit('iommu', 'IMPLICIT_INV', msg.rid, { ...common, note: 'PASID-IOTLB invalidation for the page' });
-    const desc: Omit<PrqDescriptor, 'seq'> = {
-      rid: msg.rid,
-      pasidPresent: msg.pasid !== null,
-      pasid: msg.pasid ?? 0,
-      exe: msg.exec,
-      pm: msg.priv,
-      rd: msg.read,
-      wr: msg.write,
-      lpig: msg.last,
-      prgIndex: msg.prgi,
-      addr: pageAlign(msg.addr),
-    };
-    const slot = this.prq.tail;
-    const seq = this.env.trace.emit('iommu', 'PRQ_ENQ', msg.rid, {
-      ...common,
-      parent: inv,
-      perm: (msg.read ? 1 : 0) | (msg.write ? 2 : 0) | (msg.exec ? 4 : 0) | (msg.priv ? 8 : 0),
-      raw: this.env.trace.raw(() => encodePrqDescriptor({ ...desc, seq: 0 })),
-      note: `slot ${slot} (PQT 0x${(slot * 32).toString(16)}), ${this.prq.count + 1}/${this.prq.capacity} used${msg.last ? ', LPIG' : ''}${stopMarker ? ', Stop Marker' : ''}`,
-    });
-    this.prq.push({ ...desc, seq });
-    const eventAllowed = !(this.prs & (DMA_PRS_PPR | DMA_PRS_PRO));
-    this.prs |= DMA_PRS_PPR;
-    if (eventAllowed) this.raiseEvent(seq);
   }
 
   private raiseEvent(parent: number): void {
