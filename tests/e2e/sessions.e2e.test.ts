@@ -199,6 +199,8 @@ describe('sessions, trace files, replay-verify and diff in headless Chromium', (
     });
     const error = await page.waitForSelector('[data-testid="import-error"]');
     expect(await error.textContent()).toMatch(/^broken\.iopftrace: .+/);
+    // The user's file name, once, and never the host's temporary upload folder.
+    expect(await error.textContent()).not.toMatch(/iopf-uploads-|\/tmp\/|broken\.iopftrace: broken\.iopftrace/);
     expect((await service.listSessions()).length).toBe(count);
     await wb.screenshot('sessions-import-refused');
     await page.click('[data-testid="import-error"] button');
