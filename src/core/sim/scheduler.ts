@@ -5,18 +5,33 @@
  * wall clock.
  */
 import { ZERO_NS, type Ns } from '../../shared/time';
-import { MinHeap } from '../base/min-heap';
 
-interface Entry {
-  readonly t: Ns;
-  readonly order: number;
-  readonly run: () => void;
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** A scheduled callback. `tn` is `t` as a double: exact up to 2^53 ns (104 days), compared before the bigint. */
+class Entry {
+  constructor(
+    readonly t: Ns,
+    readonly tn: number,
+    readonly order: number,
+    readonly run: () => void,
+  ) {}
 }
 
-const before = (a: Entry, b: Entry): boolean => a.t < b.t || (a.t === b.t && a.order < b.order);
+/**
+ * True when `a` runs first. Number() never reverses the order of two bigints,
+ * so a smaller double means an earlier time; equal doubles beyond 2^53 may
+ * still be different times and fall back to the bigints.
+ */
+function before(a: Entry, b: Entry): boolean {
+  if (a.tn !== b.tn) return a.tn < b.tn;
+  if (a.tn > MAX_EXACT && a.t !== b.t) return a.t < b.t;
+  return a.order < b.order;
+}
 
 export class Scheduler {
-  private readonly heap = new MinHeap<Entry>(before);
+  /** Binary min-heap of pending callbacks, ordered by `before`. */
+  private readonly heap: Entry[] = [];
   private order = 0;
   private current: Ns = ZERO_NS;
 
@@ -26,25 +41,26 @@ export class Scheduler {
   }
 
   get pending(): number {
-    return this.heap.size;
+    return this.heap.length;
   }
 
   /** Runs `run` at now + delay. */
   after(delay: bigint, run: () => void): void {
     if (delay < 0n) throw new RangeError('Scheduler.after: negative delay');
-    this.heap.push({ t: (this.current + delay) as Ns, order: this.order++, run });
+    const t = (delay === 0n ? this.current : this.current + delay) as Ns;
+    this.push(new Entry(t, Number(t), this.order++, run));
   }
 
   /** Runs `run` at absolute virtual time `t` (not in the past). */
   at(t: Ns, run: () => void): void {
     if (t < this.current) throw new RangeError('Scheduler.at: time in the past');
-    this.heap.push({ t, order: this.order++, run });
+    this.push(new Entry(t, Number(t), this.order++, run));
   }
 
   /** Runs one callback; false when nothing is pending. */
   step(): boolean {
-    const next = this.heap.pop();
-    if (!next) return false;
+    const next = this.pop();
+    if (next === undefined) return false;
     this.current = next.t;
     next.run();
     return true;
@@ -55,5 +71,42 @@ export class Scheduler {
     let n = 0;
     while (n < maxSteps && this.step()) n++;
     return n;
+  }
+
+  private push(x: Entry): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(x);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (!before(x, parent)) break;
+      h[i] = parent;
+      i = p;
+    }
+    h[i] = x;
+  }
+
+  private pop(): Entry | undefined {
+    const h = this.heap;
+    const n = h.length;
+    if (n === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (n === 1) return top;
+    const size = n - 1;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      let m = l;
+      if (r < size && before(h[r]!, h[l]!)) m = r;
+      if (!before(h[m]!, last)) break;
+      h[i] = h[m]!;
+      i = m;
+    }
+    h[i] = last;
+    return top;
   }
 }
