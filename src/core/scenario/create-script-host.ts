@@ -41,15 +41,18 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
       const oracle = new InvariantOracle(profile);
       const counts = new Map<string, number>();
       const found: { rule: string; message: string; dev: number | null; seq: number }[] = [];
+      const codeKeys = new CodeKeys();
+      const target = options.sink;
       const sink = {
         emit(e: TraceEvent): void {
           counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
           if (e.code !== null && (e.kind === 'PAGE_RESPONSE' || e.kind === 'PRG_RESP_RECV' || e.kind === 'RESPONSE_WRITE')) {
-            const k = `${e.kind}#${e.code}`;
+            const k = codeKeys.of(e.kind, e.code);
             counts.set(k, (counts.get(k) ?? 0) + 1);
           }
-          options.sink.emit(e);
-          for (const v of oracle.observe(e)) found.push(v);
+          target.emit(e);
+          const v = oracle.observe(e);
+          for (let i = 0; i < v.length; i++) found.push(v[i]!);
         },
       };
       const system = new System({ topology, profile, vendor, seed, sink });
@@ -87,6 +90,7 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
         },
       };
       const flushViolations = (): void => {
+        if (found.length === 0) return;
         for (const v of found.splice(0)) {
           violations++;
           system.tracer.emit('check', 'INVARIANT_VIOLATION', { dev: v.dev, parent: v.seq, note: `${v.rule}: ${v.message}` });
@@ -160,6 +164,18 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
       };
     },
   };
+}
+
+/** The `counts` keys `KIND#code` of eventCount(kind, { code }), built once per kind and code. */
+class CodeKeys {
+  private readonly byKind = new Map<string, string[]>();
+
+  of(kind: string, code: number): string {
+    let keys = this.byKind.get(kind);
+    if (keys === undefined) this.byKind.set(kind, (keys = []));
+    if (code >= 0 && code < 64 && Number.isInteger(code)) return (keys[code] ??= `${kind}#${code}`);
+    return `${kind}#${code}`;
+  }
 }
 
 function asDefinition(definition: unknown): ScenarioDefinition {
