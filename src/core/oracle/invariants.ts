@@ -32,9 +32,29 @@ export interface Violation {
 
 const NONE: Violation[] = [];
 
+/**
+ * A (device, PRG index) counter key: a number for the usual integers (no
+ * string built per event), else the `dev/grpid` text. `keyParts` reads either back.
+ */
+type PrgKey = number | string;
+const GRP_SPAN = 1024;
+const DEV_LIMIT = 2 ** 40;
+
+function prgKey(dev: number | null, grpid: number | null): PrgKey {
+  if (dev !== null && grpid !== null && Number.isInteger(dev) && Number.isInteger(grpid) && dev >= 0 && dev < DEV_LIMIT && grpid >= 0 && grpid < GRP_SPAN)
+    return dev * GRP_SPAN + grpid;
+  return `${dev}/${grpid}`;
+}
+
+function keyParts(key: PrgKey): [string, string] {
+  if (typeof key === 'number') return [String(Math.floor(key / GRP_SPAN)), String(key % GRP_SPAN)];
+  const [dev, grpid] = key.split('/');
+  return [dev!, grpid!];
+}
+
 export class InvariantOracle {
   /** (dev/grpid) → open io-pgfault groups. */
-  private readonly openGroups = new Map<string, number>();
+  private readonly openGroups = new Map<PrgKey, number>();
   /** Devices removed from their iopf queue → seq of the removal (only its own responses are allowed). */
   private readonly removed = new Map<number, number>();
   /** Outstanding cookies: key → seq of the read that handed it out. */
@@ -42,9 +62,9 @@ export class InvariantOracle {
   private lastReadCookie: { seq: number; cookie: number; group: number } | null = null;
   private lastSeq = -1;
   /** Device side: (dev/PRG index) → PRGs whose Last request was sent and not yet answered. */
-  private readonly openPrgs = new Map<string, number>();
+  private readonly openPrgs = new Map<PrgKey, number>();
   /** Requests sent per (dev/PRG index) since its last response (their credits). */
-  private readonly prgRequests = new Map<string, number>();
+  private readonly prgRequests = new Map<PrgKey, number>();
   /** Outstanding page requests per function, and the Allocation its PRI was enabled with. */
   private readonly outstanding = new Map<number, number>();
   private readonly allocation = new Map<number, number>();
@@ -76,10 +96,10 @@ export class InvariantOracle {
   private check(e: TraceEvent): void {
     switch (e.kind) {
       case 'IOPF_GROUP':
-        this.bump(this.openGroups, `${e.dev}/${e.grpid}`, 1);
+        this.bump(this.openGroups, prgKey(e.dev, e.grpid), 1);
         break;
       case 'PAGE_RESPONSE': {
-        const key = `${e.dev}/${e.grpid}`;
+        const key = prgKey(e.dev, e.grpid);
         if (e.dev !== null && this.removed.has(e.dev) && e.parent !== this.removed.get(e.dev)) this.v('no-response-after-remove', `page response for device ${e.dev} after iopf_queue_remove_device`);
         if (!this.bump(this.openGroups, key, -1))
           this.v('one-response-per-group', `second page response (or one without a group) for device ${e.dev}, PRG index ${e.grpid}`);
@@ -114,7 +134,7 @@ export class InvariantOracle {
       }
       case 'PR_SEND': {
         if (e.dev === null || e.grpid === null) break;
-        const key = `${e.dev}/${e.grpid}`;
+        const key = prgKey(e.dev, e.grpid);
         this.bump(this.prgRequests, key, 1);
         const n = (this.outstanding.get(e.dev) ?? 0) + 1;
         this.outstanding.set(e.dev, n);
@@ -131,7 +151,7 @@ export class InvariantOracle {
         break;
       case 'PRG_RESP_RECV': {
         if (e.dev === null || e.grpid === null) break;
-        const key = `${e.dev}/${e.grpid}`;
+        const key = prgKey(e.dev, e.grpid);
         const credits = this.prgRequests.get(key) ?? 0;
         this.prgRequests.delete(key);
         this.outstanding.set(e.dev, Math.max(0, (this.outstanding.get(e.dev) ?? 0) - credits));
@@ -152,12 +172,12 @@ export class InvariantOracle {
     if (!this.responseFailure)
       for (const [key, n] of this.openPrgs) {
         if (n <= 0) continue;
-        const [dev, grpid] = key.split('/');
+        const [dev, grpid] = keyParts(key);
         out.push({ rule: 'one-prg-response', message: `function ${dev}: PRG index ${grpid} sent with Last and never answered`, seq: this.lastSeq, dev: Number(dev) });
       }
     for (const [key, n] of this.openGroups) {
       if (n <= 0) continue;
-      const [dev, grpid] = key.split('/');
+      const [dev, grpid] = keyParts(key);
       out.push({
         rule: 'one-response-per-group',
         message: `${n} group(s) of device ${dev}, PRG index ${grpid} never answered`,
@@ -178,7 +198,7 @@ export class InvariantOracle {
   }
 
   /** Adds `d` to a counter; false when that would go below zero. */
-  private bump(m: Map<string, number>, key: string, d: number): boolean {
+  private bump<K>(m: Map<K, number>, key: K, d: number): boolean {
     const n = (m.get(key) ?? 0) + d;
     if (n < 0) return false;
     if (n === 0) m.delete(key);
