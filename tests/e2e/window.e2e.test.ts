@@ -132,6 +132,13 @@ for (const theme of ['dark', 'light'] as const) {
           expect(colours.bar).toMatch(/^rgb/);
           expect(colours.bar).not.toBe(colours.background);
         }
+        if (view.tab === 'diff') {
+          // Every column of the comparison fits the centre: no horizontal scrolling to read a change.
+          await page.waitForSelector(`${testid('diff-row')}`);
+          const heads = page.locator(`${testid('diff-view')} .col-head`);
+          const last = await heads.nth((await heads.count()) - 1).boundingBox();
+          expect(last!.x + last!.width).toBeLessThanOrEqual(centre.x + centre.width);
+        }
         await shot(view.tab);
       });
     }
@@ -152,7 +159,9 @@ for (const theme of ['dark', 'light'] as const) {
     it('keeps the timeline bar whole: search, filter and help sit inside the view', async () => {
       const { page } = wb;
       await page.click(testid('tab-timeline'));
+      await page.waitForSelector(testid('timeline-canvas'), { state: 'visible' });
       const view = await boxOf(page, testid('timeline-canvas'));
+      expect(view.width).toBeGreaterThan(300);
       for (const id of ['timeline-search', 'timeline-filter', 'timeline-help-button']) {
         const b = await boxOf(page, testid(id));
         expect(b.x + b.width, id).toBeLessThanOrEqual(view.x + view.width);
@@ -233,3 +242,36 @@ for (const theme of ['dark', 'light'] as const) {
     });
   });
 }
+
+describe('the window on an empty database at 1280×720', () => {
+  let wb: Workbench;
+
+  beforeAll(async () => {
+    wb = await startWorkbench({ viewport: VIEWPORT, colorScheme: 'light' });
+    await wb.page.waitForSelector(testid('session-list'));
+  });
+
+  afterAll(async () => {
+    await wb?.close();
+  });
+
+  it('says what to do in every view instead of showing errors', async () => {
+    const { page } = wb;
+    await expect.poll(() => page.textContent(testid('session-list'))).toMatch(/No sessions yet/);
+    await page.click(testid('tab-stats'));
+    expect(await page.textContent(testid('stats-view'))).toMatch(/Select a session/);
+    await page.click(testid('tab-diff'));
+    // Fewer than two sessions is a starting point, not a failure: a hint, and nothing to press.
+    await page.waitForSelector(testid('diff-empty'));
+    expect(await page.$(testid('diff-error'))).toBeNull();
+    expect(await page.isDisabled(testid('diff-compare'))).toBe(true);
+    await wb.screenshot('window-empty-diff');
+    await page.click(testid('tab-timeline'));
+    expect(await page.textContent(testid('inspector'))).toMatch(/Select an event/);
+    await wb.screenshot('window-empty-timeline');
+  });
+
+  it('raised no page errors or CSP violations', () => {
+    expect(wb.pageErrors).toEqual([]);
+  });
+});
