@@ -35,12 +35,12 @@ function mapFor(iommufd: number, hwptId: number, iova: bigint, length: bigint, p
   if (!(obj instanceof HwPagetable)) return false;
   const at = iova & ~0xfffn;
   obj.domain.pageTable.mapRange(at, length, perm);
-  r.system.tracer.emit('policy', 'POLICY_MAP', {
-    addr: at,
-    perm,
-    ...(fault ? { dev: fault.rid, pasid: fault.f.pasid, grpid: fault.f.grpid, cookie: fault.f.cookie } : {}),
-    note: `HWPT ${hwptId}: ${length} byte(s) made present`,
-  });
+  const note = `HWPT ${hwptId}: ${length} byte(s) made present`;
+  r.system.tracer.emit(
+    'policy',
+    'POLICY_MAP',
+    fault ? { addr: at, perm, dev: fault.rid, pasid: fault.f.pasid, grpid: fault.f.grpid, cookie: fault.f.cookie, note } : { addr: at, perm, note },
+  );
   return true;
 }
 
