@@ -17,6 +17,17 @@ describe('Scheduler', () => {
     expect(s.now).toBe(30n);
   });
 
+  it('orders times beyond 2^53 ns exactly, where two times share one double', () => {
+    const s = new Scheduler();
+    const seen: bigint[] = [];
+    const late = 2n ** 53n + 1n; // Number(late) === Number(2n ** 53n)
+    s.at(ns(late), () => seen.push(s.now));
+    s.at(ns(2n ** 53n), () => seen.push(s.now));
+    s.at(ns(late), () => seen.push(-s.now));
+    s.runUntilIdle();
+    expect(seen).toEqual([2n ** 53n, late, -late]);
+  });
+
   it('refuses to schedule into the past', () => {
     const s = new Scheduler();
     s.at(ns(10), () => expect(() => s.at(ns(5), () => {})).toThrow(/past/));
