@@ -48,3 +48,32 @@ export function runRawMultiRowInsert(path: string, rows: number, perStatement = 
   db.close();
   return { rowsPerSec: (rows / ms) * 1000, ms };
 }
+
+/**
+ * The raw insert time of the very rows a recorded run wrote: every column of
+ * its events (notes, raw bytes, lines and IOMMU units included) read back from
+ * the recorded database into memory first, then inserted one row per
+ * statement in batches of 10k (WAL, no secondary index) into a fresh table
+ * with the recorder's own events DDL. Only the inserts are timed.
+ */
+export function runRawInsertOfRecordedRows(recordedPath: string, path: string): { rows: number; rowsPerSec: number; ms: number } {
+  const src = new Database(recordedPath, { readonly: true });
+  const ddl = (src.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() as { sql: string } | undefined)?.sql;
+  if (!ddl) throw new Error(`${recordedPath}: no events table`);
+  const rows = src.prepare('SELECT * FROM events ORDER BY session_id, seq').raw().all() as unknown[][];
+  src.close();
+  if (rows.length === 0) throw new Error(`${recordedPath}: the recorded run wrote no events`);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(ddl);
+  const insert = db.prepare(`INSERT INTO events VALUES (${Array(rows[0]!.length).fill('?').join(', ')})`);
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) insert.run(rows[i]!);
+  });
+  const start = performance.now();
+  for (let i = 0; i < rows.length; i += 10_000) batch(i, Math.min(rows.length, i + 10_000));
+  const ms = performance.now() - start;
+  db.close();
+  return { rows: rows.length, rowsPerSec: (rows.length / ms) * 1000, ms };
+}
