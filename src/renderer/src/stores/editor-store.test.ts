@@ -6,23 +6,10 @@ import { setApi } from '@renderer/ipc/client';
 import { NEW_SCENARIO_TEXT } from '@renderer/editor/new-scenario';
 import { RECENT_FILES_KEY } from '@renderer/editor/recent-files';
 import { FakeApi, fakeSession } from '@renderer/testing/fake-api';
+import { memoryStorage } from '@renderer/testing/memory-storage';
 import { useEditorStore } from './editor-store';
 import { useLayoutStore } from './layout-store';
 import { useSessionStore } from './session-store';
-
-function memoryStorage(): Storage {
-  const m = new Map<string, string>();
-  return {
-    get length() {
-      return m.size;
-    },
-    clear: () => m.clear(),
-    getItem: (k) => m.get(k) ?? null,
-    key: (i) => [...m.keys()][i] ?? null,
-    removeItem: (k) => void m.delete(k),
-    setItem: (k, v) => void m.set(k, String(v)),
-  };
-}
 
 const okResult = (sessionId: number | null, overrides: Partial<RunResult> = {}): RunResult => ({
   sessionId,
