@@ -10,7 +10,9 @@
  * `tracks` holds, per (layer, dev, PASID), the first and last seq of its
  * events, and `session_index.kind_counts` says which kinds occur at all. A
  * filter on layer, dev or PASID scans only the seq span of its tracks, and a
- * filter on kinds that never occur answers at once.
+ * filter on kinds that never occur answers at once. A filter on `parent`
+ * starts after the parent (a parent precedes its children), and `toSeq` caps
+ * the walk so a caller can bound what a leaf event's search reads.
  */
 import { EVENT_KINDS, kindCode, layerCode, type EventKind } from '../../shared/events';
 import type { EventFilter, EventSearchRequest, EventSearchResult } from '../../shared/api/workbench';
@@ -27,7 +29,7 @@ interface Bounds {
 }
 
 export function findEvents(db: SqlDatabase, request: EventSearchRequest): EventSearchResult {
-  const { sessionId, filter, fromSeq, direction, limit } = request;
+  const { sessionId, filter, fromSeq, toSeq, direction, limit } = request;
   const where: string[] = ['session_id = ?'];
   const params: SqlValue[] = [sessionId];
 
@@ -40,7 +42,7 @@ export function findEvents(db: SqlDatabase, request: EventSearchRequest): EventS
     where.push('layer = ?');
     params.push(layerCode(filter.layer));
   }
-  for (const column of ['dev', 'pasid', 'grpid', 'cookie', 'code', 'errno'] as const) {
+  for (const column of ['dev', 'pasid', 'grpid', 'cookie', 'code', 'errno', 'parent'] as const) {
     const v = filter[column];
     if (v !== undefined) {
       where.push(`${column} = ?`);
@@ -58,8 +60,9 @@ export function findEvents(db: SqlDatabase, request: EventSearchRequest): EventS
   const bounds = seqBounds(db, sessionId, filter, kinds);
   if (bounds === null) return { events: [], more: false };
   const forward = direction === 'forward';
-  const lo = forward ? Math.max(fromSeq, bounds.lo) : bounds.lo;
-  const hi = forward ? bounds.hi : Math.min(fromSeq, bounds.hi);
+  const end = toSeq ?? (forward ? Number.MAX_SAFE_INTEGER : 0);
+  const lo = Math.max(forward ? fromSeq : end, bounds.lo);
+  const hi = Math.min(forward ? end : fromSeq, bounds.hi);
   if (hi < lo) return { events: [], more: false };
   where.push('seq BETWEEN ? AND ?');
   params.push(lo, hi);
@@ -78,6 +81,12 @@ export function findEvents(db: SqlDatabase, request: EventSearchRequest): EventS
  * null when nothing can match.
  */
 function seqBounds(db: SqlDatabase, sessionId: number, filter: EventFilter, kinds: EventKind[] | null): Bounds | null {
+  const bounds = indexedBounds(db, sessionId, filter, kinds);
+  if (bounds === null || filter.parent === undefined) return bounds;
+  return { lo: Math.max(bounds.lo, filter.parent + 1), hi: bounds.hi };
+}
+
+function indexedBounds(db: SqlDatabase, sessionId: number, filter: EventFilter, kinds: EventKind[] | null): Bounds | null {
   const all: Bounds = { lo: 0, hi: Number.MAX_SAFE_INTEGER };
   const info = readIndexInfo(db, sessionId);
   if (!info || info.version !== INDEX_VERSION) return all;

@@ -59,6 +59,9 @@ const CASES: Record<WorkbenchMethod, { ok: unknown[]; bad: [unknown[], RegExp][]
       [[{ sessionId: 1, filter: {}, fromSeq: 0, direction: 'sideways', limit: 5 }], /direction/],
       [[{ sessionId: 1, filter: {}, fromSeq: 0, direction: 'forward', limit: 10_001 }], /limit/],
       [[{ sessionId: 1, filter: { layer: 'gpu' }, fromSeq: 0, direction: 'forward', limit: 5 }], /filter.layer/],
+      [[{ sessionId: 1, filter: { parent: -1 }, fromSeq: 0, direction: 'forward', limit: 5 }], /filter.parent must be a non-negative integer/],
+      [[{ sessionId: 1, filter: {}, fromSeq: 9, toSeq: 3, direction: 'forward', limit: 5 }], /toSeq must not be before fromSeq/],
+      [[{ sessionId: 1, filter: {}, fromSeq: 3, toSeq: 9, direction: 'backward', limit: 5 }], /toSeq must not be after fromSeq/],
     ],
   },
   diffSessions: { ok: [{ a: 1, b: 2 }], bad: [[[{ a: 1 }], /b must be a positive integer/]] },
@@ -120,6 +123,13 @@ describe('validateArgs', () => {
       for (const [args, message] of bad) refuse(method, args, message);
     });
   }
+
+  it('passes a search for children (parent) bounded by toSeq in either direction', () => {
+    const children = { sessionId: 1, filter: { parent: 7 }, fromSeq: 8, toSeq: 100, direction: 'forward', limit: 5 };
+    expect(validateArgs('findEvents', [children])).toEqual([children]);
+    const back = { sessionId: 1, filter: {}, fromSeq: 8, toSeq: 2, direction: 'backward', limit: 5 };
+    expect(validateArgs('findEvents', [back])).toEqual([back]);
+  });
 
   it('copies only known fields, trimming a new session name', () => {
     expect(validateArgs('renameSession', [{ sessionId: 1, name: ' x ', admin: true }])).toEqual([{ sessionId: 1, name: 'x' }]);

@@ -178,7 +178,7 @@ class Checker {
   }
 }
 
-const FILTER_KEYS = ['kinds', 'layer', 'dev', 'pasid', 'grpid', 'cookie', 'code', 'errno', 'text'] as const;
+const FILTER_KEYS = ['kinds', 'layer', 'dev', 'pasid', 'grpid', 'cookie', 'code', 'errno', 'parent', 'text'] as const;
 
 function eventFilter(c: Checker, v: unknown): Obj {
   const f = c.object(v, FILTER_KEYS, 'filter');
@@ -200,6 +200,7 @@ function eventFilter(c: Checker, v: unknown): Obj {
   if (f.cookie !== undefined) out.cookie = c.int(f.cookie, 'filter.cookie', 0, u32);
   if (f.code !== undefined) out.code = c.int(f.code, 'filter.code', 0, u32);
   if (f.errno !== undefined) out.errno = c.int(f.errno, 'filter.errno', 0, 4095);
+  if (f.parent !== undefined) out.parent = c.seq(f.parent, 'filter.parent');
   if (f.text !== undefined) out.text = c.text(f.text, 'filter.text', API_LIMITS.searchChars);
   return out;
 }
@@ -307,15 +308,21 @@ export function validateArgs(method: WorkbenchMethod, args: unknown[]): unknown[
     }
     case 'findEvents': {
       const r = c.request(args);
-      return [
-        {
-          sessionId: c.id(r.sessionId, 'sessionId'),
-          filter: eventFilter(c, r.filter),
-          fromSeq: c.seq(r.fromSeq, 'fromSeq'),
-          direction: c.oneOf(r.direction, 'direction', ['forward', 'backward'] as const),
-          limit: c.int(r.limit, 'limit', 1, 10_000),
-        },
-      ];
+      const out: Obj = {
+        sessionId: c.id(r.sessionId, 'sessionId'),
+        filter: eventFilter(c, r.filter),
+        fromSeq: c.seq(r.fromSeq, 'fromSeq'),
+        direction: c.oneOf(r.direction, 'direction', ['forward', 'backward'] as const),
+        limit: c.int(r.limit, 'limit', 1, 10_000),
+      };
+      if (r.toSeq !== undefined) {
+        const toSeq = c.seq(r.toSeq, 'toSeq');
+        const fromSeq = out.fromSeq as number;
+        if (out.direction === 'forward' ? toSeq < fromSeq : toSeq > fromSeq)
+          c.fail(`toSeq must not be ${out.direction === 'forward' ? 'before' : 'after'} fromSeq when walking ${String(out.direction)}`);
+        out.toSeq = toSeq;
+      }
+      return [out];
     }
     case 'diffSessions': {
       const r = c.request(args);

@@ -144,6 +144,8 @@ export interface EventFilter {
   readonly cookie?: number;
   readonly code?: number;
   readonly errno?: number;
+  /** Events caused by the event with this seq (their `parent`); a parent always precedes its children. */
+  readonly parent?: number;
   /** Case-insensitive substring of the kind name or the note. */
   readonly text?: string;
 }
@@ -154,6 +156,12 @@ export interface EventSearchRequest {
   /** Search starts here (inclusive) and walks in `direction`. */
   readonly fromSeq: number;
   readonly direction: 'forward' | 'backward';
+  /**
+   * The walk stops at this seq (inclusive): its far end in `direction`, so not
+   * before `fromSeq` forward and not after it backward. Absent: the session's
+   * end (forward) or start (backward). Bounds the rows a rare filter can read.
+   */
+  readonly toSeq?: number;
   /** At most this many matches (1..10000). */
   readonly limit: number;
 }
