@@ -126,6 +126,11 @@ export class PathStateMachine {
     return this.devices.get(dev)?.prgs.size ?? 0;
   }
 
+  /** Page request credits the device holds (requests of its open PRGs). */
+  requestsInUse(dev: number): number {
+    return this.devices.get(dev)?.requests ?? 0;
+  }
+
   apply(e: EventRow): void {
     this.seq = e.seq;
     this.t = e.t;

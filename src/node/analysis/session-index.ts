@@ -6,6 +6,7 @@
  * events table needs no secondary index; a session that never stopped cleanly
  * (or came from an older schema) is indexed on first use by `ensureIndexed`.
  */
+import type { EventRow } from '../../shared/events';
 import { formatRid } from '../../shared/pci';
 import type { SqlDatabase } from '../db/sql-database';
 import { BulkInserter } from '../recorder/bulk-insert';
@@ -14,12 +15,12 @@ import { DERIVED_TABLES } from '../recorder/schema';
 import { addrToSql, LAYER_CODES } from '../recorder/sqlite-sink';
 import { withSqliteErrors } from '../recorder/sqlite-errors';
 import { FaultAssembler, faultDeviceLatency, faultLatency, faultOutcome, type Fault } from './fault-assembler';
-import { LodBuilder, lodBaseLevel } from './lod';
+import { counterTrackId, LodBuilder, lodBaseLevel } from './lod';
 import { PathStateMachine, PATH_STATE_VERSION } from './path-state';
 import { TrackRegistry, type TrackInfo } from './tracks';
 
-/** Bump when the derived tables change meaning; older sessions are re-indexed on use. */
-const TABLES_VERSION = 1;
+/** Bump when the derived tables change meaning; older sessions are re-indexed on use. 2: counter series in `lod`. */
+const TABLES_VERSION = 2;
 /**
  * The version stored in session_index. The derived checkpoints hold PathState,
  * so its version is part of it: a new PathState rebuilds them on first use.
@@ -119,6 +120,7 @@ function build(db: SqlDatabase, sessionId: number, checkpointEvery: number): Ses
     if (f.pasid !== null) faultsBySpace.set(`${f.dev}/${f.pasid}`, (faultsBySpace.get(`${f.dev}/${f.pasid}`) ?? 0) + 1);
   };
   const assembler = new FaultAssembler(onFault);
+  const counters = new CounterTap(machine, lod);
 
   let prevT = -Infinity;
   let expected = 0;
@@ -132,6 +134,7 @@ function build(db: SqlDatabase, sessionId: number, checkpointEvery: number): Ses
     lod.countEvent(e.t, track.id);
     assembler.add(e, track.id);
     machine.apply(e);
+    counters.after(e);
     if ((e.seq + 1) % checkpointEvery === 0) checkpoint.run(sessionId, e.seq, e.t, JSON.stringify(machine.snapshot()));
   }
   assembler.finish();
@@ -161,6 +164,28 @@ function build(db: SqlDatabase, sessionId: number, checkpointEvery: number): Ses
     `INSERT INTO session_index (session_id, version, event_count, first_t, last_t, lod_base, lod_top, checkpoint_every, kind_counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(sessionId, INDEX_VERSION, eventCount, firstT, lastT, lodBase, lodTop, checkpointEvery, JSON.stringify(kindCounts));
   return info;
+}
+
+/** Kinds that can change a PRQ's occupancy (path-state.ts) and the devices' request credits. */
+const PRQ_KINDS: ReadonlySet<string> = new Set(['PRQ_ENQ', 'IOPF_PARTIAL', 'IOPF_GROUP', 'IOPF_NO_HANDLER', 'DRV_REJECT', 'IOPF_ABORT']);
+const PRI_KINDS: ReadonlySet<string> = new Set(['PR_SEND', 'PRG_RESP_RECV']);
+
+/**
+ * Feeds the LOD pyramid's counter series from the path-state machine the
+ * indexer already runs: after an event that can move a counter, the values of
+ * the series it may touch (every PRQ unit, since a consuming event may not
+ * name its unit; the event's device) go to the builder, which keeps changes only.
+ */
+class CounterTap {
+  constructor(
+    private readonly machine: PathStateMachine,
+    private readonly lod: LodBuilder,
+  ) {}
+
+  after(e: EventRow): void {
+    if (PRQ_KINDS.has(e.kind)) for (const unit of this.machine.prqUnits()) this.lod.counterValue(e.t, counterTrackId('prq', unit), this.machine.prqOccupancy(unit));
+    else if (PRI_KINDS.has(e.kind) && e.dev !== null) this.lod.counterValue(e.t, counterTrackId('pri', e.dev), this.machine.requestsInUse(e.dev));
+  }
 }
 
 function faultValues(sessionId: number, f: Fault): (number | bigint | string | null)[] {

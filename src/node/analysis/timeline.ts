@@ -12,15 +12,24 @@
  * at that level, or at the base level if the window asks for finer buckets
  * than stored (the answer then says so through `bucketNs`). Running sessions
  * have no derived tables yet: always the raw path, without slices.
+ *
+ * Counter series (PRQ occupancy per IOMMU unit, PRI credits per device) come
+ * from the pyramid on both paths, at the window's level or the base level
+ * when that is coarser (`counters.bucketNs`). A filter in the request is
+ * applied by the raw path only (`matched` counts per cell, `filtered: true`);
+ * the LOD path stores whole counts and says `filtered: false`. Every answer
+ * carries the session's current last seq and time, so a view of a session
+ * still recording can follow it with a one-event request.
  */
-import { LAYERS, type Layer } from '../../shared/events';
+import { EVENT_KINDS, kindCode, LAYERS, layerCode, type Layer } from '../../shared/events';
+import type { EventFilter } from '../../shared/api/workbench';
 import type { SqlDatabase } from '../db/sql-database';
 import { EVENT_SELECT, rowToEvent } from '../recorder/event-rows';
-import { decodeChunk, CHUNK_BUCKETS } from './lod';
+import { counterOfTrack, decodeChunk, CHUNK_BUCKETS, type CounterCell } from './lod';
 import { ensureIndexed, type SessionIndexInfo } from './session-index';
 import { trackUri } from './tracks';
-import type { TimelineRequest, TrackCells, TimelineWindow } from '../../shared/api/analysis';
-export type { TimelineRequest, TrackCells, TimelineWindow };
+import type { CounterCells, CounterWindow, TimelineRequest, TrackCells, TimelineWindow } from '../../shared/api/analysis';
+export type { CounterCells, CounterWindow, TimelineRequest, TrackCells, TimelineWindow };
 
 /** Windows with at most this many events are bucketed from the events themselves. */
 export const RAW_LIMIT = 12_000;
@@ -68,8 +77,10 @@ export function timelineWindow(db: SqlDatabase, req: TimelineRequest): TimelineW
   const tracks = info ? loadTracks(db, req.sessionId) : undefined;
   const result = useLod
     ? fromLod(db, req.sessionId, info!, tracks!, t0, t1, k)
-    : fromEvents(db, req.sessionId, tracks, fromSeq, toSeq, t0, t1, k, info !== undefined);
-  const base = { sessionId: req.sessionId, fromSeq, toSeq, ...result };
+    : fromEvents(db, req.sessionId, tracks, fromSeq, toSeq, t0, t1, k, info !== undefined, req.filter);
+  if (!useLod && info) result.counters = readCounters(db, req.sessionId, info, t0, t1, k);
+  const filtered = req.filter === undefined ? {} : { filtered: !useLod };
+  const base = { sessionId: req.sessionId, fromSeq, toSeq, ...result, ...filtered, lastSeq, lastT: lastSeq >= 0 ? tAt(lastSeq) : 0 };
   if (req.maxEvents && events > 0 && events <= req.maxEvents) {
     const rows = db
       .prepare(`SELECT ${EVENT_SELECT} FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`)
@@ -99,7 +110,7 @@ function loadTracks(db: SqlDatabase, sessionId: number): Map<number, TrackRow> {
   return out;
 }
 
-type Cells = Omit<TimelineWindow, 'sessionId' | 'fromSeq' | 'toSeq' | 'events'>;
+type Cells = Omit<TimelineWindow, 'sessionId' | 'fromSeq' | 'toSeq' | 'events' | 'counters' | 'filtered' | 'lastSeq' | 'lastT'> & { counters?: CounterWindow };
 
 type MutableTrack = { -readonly [K in keyof TrackCells]: TrackCells[K] };
 
@@ -110,12 +121,16 @@ type MutableTrack = { -readonly [K in keyof TrackCells]: TrackCells[K] };
  */
 class CellSet {
   private readonly byTrack = new Map<number, MutableTrack>();
-  constructor(readonly firstBucket: number) {}
+  constructor(
+    readonly firstBucket: number,
+    /** Cells carry `matched` counts (a filtered raw window). */
+    private readonly withMatched = false,
+  ) {}
 
   /** Index of the cell (track, absolute bucket), created if needed. */
   cell(key: number, meta: () => TrackMeta, bucket: number): { cells: MutableTrack; i: number } {
     let c = this.byTrack.get(key);
-    if (!c) this.byTrack.set(key, (c = { ...meta(), bucket: [], count: [], maxSliceNs: [], maxSliceSeq: [] }));
+    if (!c) this.byTrack.set(key, (c = { ...meta(), bucket: [], count: [], maxSliceNs: [], maxSliceSeq: [], ...(this.withMatched ? { matched: [] } : {}) }));
     const rel = bucket - this.firstBucket;
     const b = c.bucket;
     const last = b.length - 1;
@@ -125,6 +140,7 @@ class CellSet {
       c.count.push(0);
       c.maxSliceNs.push(0);
       c.maxSliceSeq.push(null);
+      c.matched?.push(0);
       return { cells: c, i: last + 1 };
     }
     let lo = 0;
@@ -139,6 +155,7 @@ class CellSet {
       c.count.splice(lo, 0, 0);
       c.maxSliceNs.splice(lo, 0, 0);
       c.maxSliceSeq.splice(lo, 0, null);
+      c.matched?.splice(lo, 0, 0);
     }
     return { cells: c, i: lo };
   }
@@ -162,16 +179,19 @@ function fromEvents(
   t1: number,
   k: number,
   indexed: boolean,
+  filter: EventFilter | undefined,
 ): Cells {
   const scale = 2 ** k;
   const firstBucket = Math.floor(t0 / scale);
   const bucketCount = Math.floor((t1 - 1) / scale) - firstBucket + 1;
-  const set = new CellSet(firstBucket);
+  const set = new CellSet(firstBucket, filter !== undefined);
+  const matches = filter === undefined ? null : rowMatcher(filter);
   const byKey = new Map<string, TrackRow>();
   if (tracks) for (const t of tracks.values()) byKey.set(`${LAYERS.indexOf(t.layer)}|${t.dev ?? ''}|${t.pasid ?? ''}`, t);
   if (toSeq >= fromSeq) {
     // Plain rows grouped here are faster than GROUP BY in SQLite (no temp B-tree).
-    const rows = db.prepare('SELECT layer, dev, pasid, t FROM events WHERE session_id = ? AND seq BETWEEN ? AND ?').all(sessionId, fromSeq, toSeq);
+    const columns = matches ? 'layer, dev, pasid, t, kind, grpid, cookie, code, errno, parent, note' : 'layer, dev, pasid, t';
+    const rows = db.prepare(`SELECT ${columns} FROM events WHERE session_id = ? AND seq BETWEEN ? AND ?`).all(sessionId, fromSeq, toSeq);
     const synthetic = new Map<string, number>();
     for (const r of rows) {
       const dev = r.dev === null ? null : Number(r.dev);
@@ -191,6 +211,7 @@ function fromEvents(
       }
       const { cells, i } = set.cell(key, meta, Math.floor(Number(r.t) / scale));
       cells.count[i]!++;
+      if (matches?.(r)) cells.matched![i]!++;
     }
     if (indexed && tracks) {
       const slices = db
@@ -230,21 +251,128 @@ function fromLod(
   const lo = firstBucket * shift;
   const hi = (lastBucket + 1) * shift - 1;
   const set = new CellSet(firstBucket);
-  const chunks = db
+  const counters = new CounterAccumulator(firstBucket, shift, lo, hi);
+  for (const row of lodChunks(db, sessionId, level, lo, hi)) {
+    decodeChunk(
+      Number(row.chunk),
+      row.cells as Uint8Array,
+      (c) => {
+        if (c.bucket < lo || c.bucket > hi) return;
+        const t = tracks.get(c.track);
+        if (!t) return;
+        const { cells, i } = set.cell(t.id, () => metaOf(t), Math.floor(c.bucket / shift));
+        cells.count[i]! += c.count;
+        if (c.maxSeq !== null && (cells.maxSliceSeq[i] === null || c.maxDur > cells.maxSliceNs[i]!)) {
+          cells.maxSliceNs[i] = c.maxDur;
+          cells.maxSliceSeq[i] = c.maxSeq;
+        }
+      },
+      (c) => counters.add(c),
+    );
+  }
+  return {
+    bucketNs: scale,
+    firstBucket,
+    bucketCount: lastBucket - firstBucket + 1,
+    path: 'lod',
+    slices: true,
+    tracks: set.tracks(),
+    counters: { bucketNs: scale, firstBucket, series: counters.series() },
+  };
+}
+
+/** Stored rows of `level` whose chunks hold buckets lo..hi. */
+function lodChunks(db: SqlDatabase, sessionId: number, level: number, lo: number, hi: number): Record<string, unknown>[] {
+  return db
     .prepare('SELECT chunk, cells FROM lod WHERE session_id = ? AND level = ? AND chunk BETWEEN ? AND ? ORDER BY chunk')
     .all(sessionId, level, Math.floor(lo / CHUNK_BUCKETS), Math.floor(hi / CHUNK_BUCKETS));
-  for (const row of chunks) {
-    decodeChunk(Number(row.chunk), row.cells as Uint8Array, (c) => {
-      if (c.bucket < lo || c.bucket > hi) return;
-      const t = tracks.get(c.track);
-      if (!t) return;
-      const { cells, i } = set.cell(t.id, () => metaOf(t), Math.floor(c.bucket / shift));
-      cells.count[i]! += c.count;
-      if (c.maxSeq !== null && (cells.maxSliceSeq[i] === null || c.maxDur > cells.maxSliceNs[i]!)) {
-        cells.maxSliceNs[i] = c.maxDur;
-        cells.maxSliceSeq[i] = c.maxSeq;
-      }
-    });
+}
+
+/** Counter series of [t0, t1) for a raw window: the pyramid at the window's level, or the base level when that is coarser. */
+function readCounters(db: SqlDatabase, sessionId: number, info: SessionIndexInfo, t0: number, t1: number, k: number): CounterWindow {
+  const kOut = Math.max(k, info.lodBase);
+  const level = Math.min(kOut, info.lodTop);
+  const shift = 2 ** (kOut - level);
+  const scale = 2 ** kOut;
+  const firstBucket = Math.floor(t0 / scale);
+  const lo = firstBucket * shift;
+  const hi = (Math.floor((t1 - 1) / scale) + 1) * shift - 1;
+  const counters = new CounterAccumulator(firstBucket, shift, lo, hi);
+  for (const row of lodChunks(db, sessionId, level, lo, hi))
+    decodeChunk(Number(row.chunk), row.cells as Uint8Array, () => undefined, (c) => counters.add(c));
+  return { bucketNs: scale, firstBucket, series: counters.series() };
+}
+
+type MutableCounter = { -readonly [K in keyof CounterCells]: CounterCells[K] };
+
+/**
+ * Counter cells of stored buckets lo..hi merged into output buckets of
+ * `shift` stored ones. Cells arrive per series in bucket order (a chunk holds
+ * each series' cells in bucket order, chunks come in order). Cells before
+ * `lo` (the start of the first chunk) only set the value the window starts
+ * with; a series enters every chunk with a cell unless it is zero there.
+ */
+class CounterAccumulator {
+  private readonly bySeries = new Map<number, MutableCounter>();
+
+  constructor(
+    private readonly firstBucket: number,
+    private readonly shift: number,
+    private readonly lo: number,
+    private readonly hi: number,
+  ) {}
+
+  add(c: CounterCell): void {
+    if (c.bucket > this.hi) return;
+    let s = this.bySeries.get(c.series);
+    if (!s) {
+      const which = counterOfTrack(c.series);
+      if (!which) return;
+      const key = which.kind === 'prq' ? `counter#prq/iommu#${which.unit}` : `counter#pri/dev#${which.unit}`;
+      this.bySeries.set(c.series, (s = { key, counter: which.kind, unit: which.unit, entry: 0, bucket: [], max: [], last: [] }));
+    }
+    if (c.bucket < this.lo) {
+      s.entry = c.last;
+      return;
+    }
+    const rel = Math.floor(c.bucket / this.shift) - this.firstBucket;
+    const n = s.bucket.length;
+    if (n > 0 && s.bucket[n - 1] === rel) {
+      s.max[n - 1] = Math.max(s.max[n - 1]!, c.max);
+      s.last[n - 1] = c.last;
+    } else {
+      s.bucket.push(rel);
+      s.max.push(c.max);
+      s.last.push(c.last);
+    }
   }
-  return { bucketNs: scale, firstBucket, bucketCount: lastBucket - firstBucket + 1, path: 'lod', slices: true, tracks: set.tracks() };
+
+  /** Series with a value in the window: PRQ units first, then devices, each ascending. */
+  series(): CounterCells[] {
+    return [...this.bySeries.values()]
+      .filter((s) => s.bucket.length > 0 || s.entry !== 0)
+      .sort((a, b) => (a.counter === b.counter ? a.unit - b.unit : a.counter === 'prq' ? -1 : 1));
+  }
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * An EventFilter over raw event rows, with findEvents' meaning
+ * (src/node/service/find-events.ts): every given field equal, kinds among
+ * those listed, text a case-insensitive substring of the kind's name or the note.
+ */
+export function rowMatcher(filter: EventFilter): (r: Row) => boolean {
+  const kinds = filter.kinds ? new Set(filter.kinds.map(kindCode)) : null;
+  const layer = filter.layer === undefined ? null : layerCode(filter.layer);
+  const columns = (['dev', 'pasid', 'grpid', 'cookie', 'code', 'errno', 'parent'] as const).filter((c) => filter[c] !== undefined);
+  const needle = filter.text?.toLowerCase() ?? null;
+  const namedKinds = needle === null ? null : new Set(EVENT_KINDS.flatMap((k, i) => (k.toLowerCase().includes(needle) ? [i] : [])));
+  return (r) => {
+    if (kinds && !kinds.has(Number(r.kind))) return false;
+    if (layer !== null && Number(r.layer) !== layer) return false;
+    for (const c of columns) if (r[c] === null || r[c] === undefined || Number(r[c]) !== filter[c]) return false;
+    if (needle !== null && !namedKinds!.has(Number(r.kind)) && !(typeof r.note === 'string' && r.note.toLowerCase().includes(needle))) return false;
+    return true;
+  };
 }

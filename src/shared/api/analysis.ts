@@ -7,7 +7,7 @@
 import type { EventRow, Layer } from '../events';
 import type { KernelProfileId } from '../uapi/profiles';
 import type { LatencyHistogram } from '../latency-histogram';
-import type { SessionStatus } from './workbench';
+import type { EventFilter, SessionStatus } from './workbench';
 
 export interface TimelineRequest {
   readonly sessionId: number;
@@ -22,6 +22,12 @@ export interface TimelineRequest {
   readonly maxEvents?: number;
   /** Force the path (tests, benches). */
   readonly path?: 'raw' | 'lod';
+  /**
+   * Also count, per bucket, the events matching this filter (TrackCells.matched).
+   * Only the raw path can: a window answered from the LOD pyramid says
+   * `filtered: false` and carries whole counts.
+   */
+  readonly filter?: EventFilter;
 }
 
 export interface TrackCells {
@@ -39,6 +45,36 @@ export interface TrackCells {
   readonly maxSliceNs: number[];
   /** seq of that slice's first event (for hit-testing), or null. */
   readonly maxSliceSeq: (number | null)[];
+  /** Events of the bucket matching the request's filter (present when the window is `filtered`). */
+  readonly matched?: number[];
+}
+
+/**
+ * One counter series over a window, from the LOD pyramid: PRQ occupancy of an
+ * IOMMU unit or the PRI request credits a device holds. Sparse: between two
+ * buckets the value stays at the earlier one's `last`.
+ */
+export interface CounterCells {
+  /** `counter#prq/iommu#<unit>` or `counter#pri/dev#<dev>`. */
+  readonly key: string;
+  readonly counter: 'prq' | 'pri';
+  /** IOMMU unit (prq) or device requester ID (pri). */
+  readonly unit: number;
+  /** Value when the window's first bucket begins. */
+  readonly entry: number;
+  /** Bucket index relative to the counters' `firstBucket`, ascending. */
+  readonly bucket: number[];
+  /** Largest value in the bucket (the value it began with included). */
+  readonly max: number[];
+  /** Value at the bucket's end. */
+  readonly last: number[];
+}
+
+export interface CounterWindow {
+  /** Bucket width, ns (a power of two; may be coarser than the window's own buckets). */
+  readonly bucketNs: number;
+  readonly firstBucket: number;
+  readonly series: CounterCells[];
 }
 
 export interface TimelineWindow {
@@ -58,6 +94,13 @@ export interface TimelineWindow {
   readonly tracks: TrackCells[];
   /** The window's events, when asked for and few enough. */
   readonly events?: EventRow[];
+  /** With a filter in the request: true when the cells carry `matched` counts (raw path), false when they could not (LOD path). */
+  readonly filtered?: boolean;
+  /** Counter series in the window (absent while the session records: no pyramid yet). */
+  readonly counters?: CounterWindow;
+  /** The session's last event seq and its time when the window was answered (-1 and 0: no events yet); a running session grows. */
+  readonly lastSeq?: number;
+  readonly lastT?: number;
 }
 
 export interface DecodedField {

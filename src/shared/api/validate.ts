@@ -286,6 +286,7 @@ export function validateArgs(method: WorkbenchMethod, args: unknown[]): unknown[
       out.buckets = c.int(r.buckets, 'buckets', 1, 16_384);
       if (r.maxEvents !== undefined) out.maxEvents = c.int(r.maxEvents, 'maxEvents', 0, 100_000);
       if (r.path !== undefined) out.path = c.oneOf(r.path, 'path', ['raw', 'lod'] as const);
+      if (r.filter !== undefined) out.filter = eventFilter(c, r.filter);
       return [out];
     }
     case 'getEventDetail':
