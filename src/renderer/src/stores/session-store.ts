@@ -6,7 +6,7 @@
  * timeline's cache, outside reactivity.
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
-import { computed, onScopeDispose, ref, shallowRef } from 'vue';
+import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
 import type { SessionNote } from '@shared/api/analysis';
 import type { ImportedSession, SessionSummary } from '@shared/api/workbench';
 import { getApi } from '@renderer/ipc/client';
@@ -45,6 +45,15 @@ export const useSessionStore = defineStore('sessions', () => {
   /** Newest data from listSessions(); replaced whole, never mutated in place. */
   const sessions = shallowRef<readonly SessionSummary[]>([]);
   const selectedSessionId = ref<number | null>(null);
+  /**
+   * The session the timeline has finished loading: its bounds are set and the
+   * selection it reset is clear, so an event selected now stays selected.
+   * Null from the moment another session is selected until the timeline says
+   * it is shown (markShown). Deep links (diff rows, verify, notes) wait for it.
+   */
+  const shownSessionId = ref<number | null>(null);
+  // Every way the selection changes (select, refresh, remove, import) makes the shown session stale.
+  watch(selectedSessionId, () => (shownSessionId.value = null), { flush: 'sync' });
   /** Last failed call, shown in the status bar; cleared by the next success. */
   const lastError = ref<string | null>(null);
 
@@ -91,6 +100,11 @@ export const useSessionStore = defineStore('sessions', () => {
 
   function select(sessionId: number | null): void {
     selectedSessionId.value = sessionId;
+  }
+
+  /** The timeline calls this once it shows `sessionId` (after its setBounds); ignored for a session no longer selected. */
+  function markShown(sessionId: number): void {
+    if (selectedSessionId.value === sessionId) shownSessionId.value = sessionId;
   }
 
   /** Fetches note counts of sessions not counted yet (notes change only through this window and imports). */
@@ -253,6 +267,7 @@ export const useSessionStore = defineStore('sessions', () => {
   return {
     sessions,
     selectedSessionId,
+    shownSessionId,
     lastError,
     filter,
     noteCounts,
@@ -264,6 +279,7 @@ export const useSessionStore = defineStore('sessions', () => {
     visibleSessions,
     refresh,
     select,
+    markShown,
     rename,
     remove,
     showNotes,
