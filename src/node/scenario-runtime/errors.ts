@@ -108,14 +108,15 @@ export class RunawayError extends Error {
   }
 }
 
+/** The messages name the limit that was passed, never a measured time: the same script gives the same text on a busy machine. */
 export const runawayMessages = {
   time: (ms: number) =>
     `runaway script: it ran for ${Math.round(ms)} ms without giving control back to the engine (an endless loop?)`,
   memory: (usedMb: number, limitMb: number) =>
     `runaway allocation: the scenario's heap grew to ${usedMb} MB (limit ${limitMb} MB)`,
   recursion: (message: string) => `endless recursion? ${message}`,
-  stall: (ms: number) =>
-    `runaway script: the worker made no progress for ${Math.round(ms)} ms (a stall the guard cannot see, such as a regular expression that never ends) and was terminated; this is the last line it passed`,
+  stall: (limitMs: number) =>
+    `runaway script: the worker made no progress for ${Math.round(limitMs)} ms (a stall the guard cannot see, such as a regular expression that never ends) and was terminated; this is the last line it passed`,
   outOfMemory: (limitMb: number) =>
     `runaway allocation: the worker ran out of memory (limit ${limitMb} MB) and was terminated; this is the last line it passed`,
   timeout: (ms: number) => `the run took longer than its time limit of ${ms} ms and was terminated; this is the last line it passed`,

@@ -15,7 +15,10 @@
  *   made no progress (no guard call, no event) for `stallMs` — a native stall
  *   such as a catastrophic regular expression — or ignored a tripped guard for
  *   `graceMs`, or the run passed `timeoutMs`, it terminates the worker and
- *   names the last line the guard saw.
+ *   names the last line the guard saw. Stall and grace are spans of wall time
+ *   that the watchdog must also have observed over ⌈span / tickMs⌉ ticks, so a
+ *   busy machine that delays the ticks (and starves the worker alike) lengthens
+ *   them instead of ending a healthy run (tick-window.ts).
  * The caller's process keeps working after any of these; a session being
  * recorded is marked aborted with the error, keeping the events committed.
  */
@@ -36,6 +39,7 @@ import { markAborted } from './recording';
 import type { ConsoleLevel } from './sandbox';
 import { prepareScript, type PreparedScript } from './transpile';
 import { scenarioWorkerCode } from './worker-entry';
+import { TickWindow } from './tick-window';
 import { WORKER_TAG } from './worker-tag';
 
 export interface RunLimits {
@@ -171,11 +175,13 @@ function runInWorker(
   return new Promise<ScriptRunResult>((resolve) => {
     let done: Extract<WorkerMessage, { type: 'done' }> | undefined;
     let sessionId: number | undefined;
-    let trip: { error: ScriptError; at: number } | undefined;
+    let trip: { error: ScriptError } | undefined;
     let kill: Kill | undefined;
     let workerError: Error | undefined;
     let lastBeat = -1;
-    let lastBeatAt = performance.now();
+    // Both spans count the watchdog's own ticks as well as wall time (tick-window.ts): a late tick on a busy machine is no stall.
+    const stall = new TickWindow(limits.stallMs, limits.tickMs);
+    const grace = new TickWindow(limits.graceMs, limits.tickMs);
 
     const terminate = (k: Kill): void => {
       if (kill || done) return;
@@ -186,15 +192,17 @@ function runInWorker(
     const tick = setInterval(() => {
       Atomics.add(view, HB.EPOCH, 1);
       const now = performance.now();
-      if (Atomics.load(view, HB.STATE) !== HB_STATE.RUNNING) lastBeatAt = now;
+      const running = Atomics.load(view, HB.STATE) === HB_STATE.RUNNING;
+      if (!running) stall.reset();
       else {
         const beat = Atomics.load(view, HB.BEAT);
         if (beat !== lastBeat) {
           lastBeat = beat;
-          lastBeatAt = now;
-        } else if (now - lastBeatAt >= limits.stallMs) terminate({ reason: 'stall', ms: now - lastBeatAt });
+          stall.restart(now);
+        } else if (stall.observe(now)) terminate({ reason: 'stall', ms: limits.stallMs });
       }
-      if (trip && now - trip.at >= limits.graceMs) terminate({ reason: 'ignored', error: trip.error });
+      // Once the worker is finishing, the script has given control back: the grace is over.
+      if (trip && running && grace.observe(now)) terminate({ reason: 'ignored', error: trip.error });
       if (options.timeoutMs !== undefined && now - started >= options.timeoutMs) terminate({ reason: 'timeout', ms: options.timeoutMs });
       options.onProgress?.(Atomics.load(view, HB.EVENTS));
     }, limits.tickMs);
@@ -212,7 +220,10 @@ function runInWorker(
           options.onConsole?.(m.level, m.text);
           break;
         case 'trip':
-          trip ??= { error: m.error, at: performance.now() };
+          if (!trip) {
+            trip = { error: m.error };
+            grace.restart(performance.now());
+          }
           break;
         case 'done':
           done = m;
