@@ -285,4 +285,25 @@ describe('player, inspector and state panel in headless Chromium', () => {
     expect(await page.textContent('[data-testid="player-status"]')).toContain('no breakpoints enabled');
     expect(wb.pageErrors).toEqual([]);
   });
+
+  it("lists an event's children exactly: every event whose parent it is, the farthest included", async () => {
+    const { page } = wb;
+    const childrenOf = new Map<number, number[]>();
+    for (const e of events) if (e.parent !== null) childrenOf.set(e.parent, [...(childrenOf.get(e.parent) ?? []), e.seq]);
+    // The parent with the most children, and the one whose last child lies farthest after it.
+    const most = [...childrenOf].sort((a, b) => b[1].length - a[1].length)[0]!;
+    const farthest = [...childrenOf].sort((a, b) => b[1].at(-1)! - b[0] - (a[1].at(-1)! - a[0]))[0]!;
+    const leaf = events.find((e) => !childrenOf.has(e.seq))!;
+    for (const [parent, children] of [most, farthest]) {
+      await seekTo(page, parent);
+      const shown = await page.$$eval('[data-testid="inspector-child"]', (els) => els.map((e) => Number((e as unknown as PageElement).dataset.seq)));
+      expect(shown, `children of #${parent}`).toEqual(children);
+      // The whole session lies within the first search: no "more children may exist".
+      expect(await page.$('[data-testid="inspector-children-more"]')).toBeNull();
+    }
+    await seekTo(page, leaf.seq);
+    expect(await page.$$('[data-testid="inspector-child"]')).toHaveLength(0);
+    await wb.screenshot('player-inspector-children');
+    expect(wb.pageErrors).toEqual([]);
+  });
 });

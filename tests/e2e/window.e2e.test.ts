@@ -131,6 +131,17 @@ for (const theme of ['dark', 'light'] as const) {
           );
           expect(colours.bar).toMatch(/^rgb/);
           expect(colours.bar).not.toBe(colours.background);
+          // The percentile tables fit the centre column: the view never scrolls sideways, no table sticks out.
+          await page.waitForSelector(`${testid('stats-by-pasid')} ${testid('stats-row')}`);
+          const overflow = await page.$eval(testid('stats-view'), (el) => {
+            const e = el as unknown as { scrollWidth: number; clientWidth: number; getBoundingClientRect(): { right: number }; querySelectorAll(s: string): ArrayLike<{ getBoundingClientRect(): { right: number } }> };
+            const right = e.getBoundingClientRect().right;
+            return { scrollWidth: e.scrollWidth, clientWidth: e.clientWidth, tablesOut: Array.from(e.querySelectorAll('table')).filter((t) => t.getBoundingClientRect().right > right + 0.5).length };
+          });
+          expect(overflow.scrollWidth, JSON.stringify(overflow)).toBeLessThanOrEqual(overflow.clientWidth);
+          expect(overflow.tablesOut).toBe(0);
+          // The mean left its column for each latency's tooltip.
+          expect(await page.getAttribute(`${testid('stats-by-device')} ${testid('stats-row')} [data-stat="p50"]`, 'title')).toMatch(/^p50 .+; mean queued → response .+/);
         }
         if (view.tab === 'diff') {
           // Every column of the comparison fits the centre: no horizontal scrolling to read a change.
@@ -154,6 +165,42 @@ for (const theme of ['dark', 'light'] as const) {
       }
       // A long example title no longer shows cut short in the picker.
       expect(await page.$eval(testid('scenario-picker'), (s) => (s as unknown as { selectedOptions: { text: string }[] }).selectedOptions[0]!.text)).toBe('Examples…');
+    });
+
+    it("keeps the selected session's toolbar on one line of named icon buttons inside the list", async () => {
+      const { page } = wb;
+      const list = await boxOf(page, testid('session-list'));
+      const buttons = page.locator(`${testid('session-toolbar')} button`);
+      expect(await buttons.count()).toBe(6);
+      const tops = new Set<number>();
+      for (let i = 0; i < 6; i++) {
+        const b = (await buttons.nth(i).boundingBox())!;
+        tops.add(Math.round(b.y));
+        expect(within(b, list), `button ${i}`).toBe(true);
+        expect(await buttons.nth(i).getAttribute('aria-label')).toMatch(/\w/);
+        expect(await buttons.nth(i).getAttribute('title')).toMatch(/\w/);
+      }
+      expect([...tops]).toHaveLength(1);
+      expect(await page.getAttribute(testid('session-action-delete'), 'aria-label')).toBe('Delete');
+    });
+
+    it('draws selects and text inputs as fields, not as buttons', async () => {
+      const { page } = wb;
+      await page.click(testid('tab-diff'));
+      await page.waitForSelector(testid('diff-pick-a'), { state: 'visible' });
+      const look = (selector: string): Promise<{ background: string; border: string }> =>
+        page.$eval(selector, (el) => {
+          const s = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; borderTopColor: string } }).getComputedStyle(el);
+          return { background: s.backgroundColor, border: s.borderTopColor };
+        });
+      const button = await look(testid('save-button'));
+      const profile = await look(testid('profile-picker'));
+      const diffPick = await look(testid('diff-pick-a'));
+      expect(profile.background).not.toBe(button.background);
+      expect(profile.border).not.toBe(button.border);
+      // One field style wherever a select sits.
+      expect(diffPick).toEqual(profile);
+      await shot('fields');
     });
 
     it('keeps the timeline bar whole: search, filter and help sit inside the view', async () => {
