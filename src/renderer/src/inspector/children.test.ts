@@ -54,6 +54,19 @@ describe('searchChildren', () => {
     const r = await searchChildren(find, { sessionId: 1, parent: 1, lastSeq: null, span: 100 });
     expect(r.searchedThrough).toBe(101);
   });
+
+  it('reads a recording session up to its last event and never calls the list complete', async () => {
+    const { find, requests } = finder([child(2, 1), child(30, 1)]);
+    const r = await searchChildren(find, { sessionId: 1, parent: 1, lastSeq: 20, growing: true });
+    expect(r).toEqual({ children: [child(2, 1)], searchedThrough: 20 });
+    expect(requests[0]!.toSeq).toBe(20);
+    // Nothing recorded since: still open, no request.
+    expect(await searchChildren(find, { sessionId: 1, parent: 1, fromSeq: 21, lastSeq: 20, growing: true, span: Infinity })).toEqual({ children: [], searchedThrough: 20 });
+    // It grew: searching on finds the new child.
+    const on = await searchChildren(find, { sessionId: 1, parent: 1, fromSeq: 21, lastSeq: 40, growing: true, span: Infinity });
+    expect(on).toEqual({ children: [child(30, 1)], searchedThrough: 40 });
+    expect(requests).toHaveLength(2);
+  });
 });
 
 describe('mergeChildren', () => {

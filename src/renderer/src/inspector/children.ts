@@ -29,24 +29,26 @@ export interface ChildQuery {
   readonly parent: number;
   /** First seq to read; the event right after the parent unless searching on. */
   readonly fromSeq?: number;
-  /** Last seq of the session, or null while it may still grow (running). */
+  /** Last seq of the session as far as it is known (null: unknown). */
   readonly lastSeq: number | null;
+  /** The session still records: children may come after its last event, so no answer is complete. */
+  readonly growing?: boolean;
   /** Events to read at most; Infinity reads to the session's end. */
   readonly span?: number;
   readonly limit?: number;
 }
 
 export async function searchChildren(find: FindEvents, query: ChildQuery): Promise<ChildSearch> {
-  const { sessionId, parent, lastSeq, span = CHILD_SPAN, limit = CHILD_LIMIT } = query;
+  const { sessionId, parent, lastSeq, growing = false, span = CHILD_SPAN, limit = CHILD_LIMIT } = query;
   const fromSeq = query.fromSeq ?? parent + 1;
-  if (lastSeq !== null && fromSeq > lastSeq) return { children: [], searchedThrough: null };
+  if (lastSeq !== null && fromSeq > lastSeq) return { children: [], searchedThrough: growing ? fromSeq - 1 : null };
   const spanEnd = fromSeq + span - 1;
   const end = lastSeq === null ? spanEnd : Math.min(spanEnd, lastSeq);
   const bounded = Number.isFinite(end);
   const r = await find({ sessionId, filter: { parent }, fromSeq, ...(bounded ? { toSeq: end } : {}), direction: 'forward', limit });
   const children = r.events.filter((e) => e.parent === parent);
   if (r.more) return { children, searchedThrough: children[children.length - 1]?.seq ?? end };
-  const complete = !bounded || (lastSeq !== null && end >= lastSeq);
+  const complete = !growing && (!bounded || (lastSeq !== null && end >= lastSeq));
   return { children, searchedThrough: complete ? null : end };
 }
 
