@@ -88,4 +88,25 @@ describe('useTimelineStore', () => {
     store.centerOn(5_000, 400);
     expect([store.startNs, store.endNs]).toEqual([4_800, 5_200]);
   });
+
+  it('growBounds() keeps a fitted view whole, follows a view at the end, and leaves any other view', () => {
+    const store = useTimelineStore();
+    store.setBounds(0, 10_000);
+    expect(store.isFitted).toBe(true);
+    store.growBounds(20_000);
+    expect(store.boundsEndNs).toBe(20_000);
+    expect(store.isFitted).toBe(true);
+    expect(store.endNs).toBeGreaterThan(20_000);
+    // At the end: the window slides with the session's end, same width.
+    store.setWindow(15_000, 20_000);
+    store.growBounds(26_000);
+    expect([store.startNs, store.endNs]).toEqual([21_000, 26_000]);
+    // Somewhere in the middle: nothing moves.
+    store.setWindow(5_000, 8_000);
+    store.growBounds(40_000);
+    expect([store.startNs, store.endNs, store.boundsEndNs]).toEqual([5_000, 8_000, 40_000]);
+    // Never shrinks.
+    store.growBounds(30_000);
+    expect(store.boundsEndNs).toBe(40_000);
+  });
 });

@@ -11,6 +11,7 @@
  */
 import { acceptHMRUpdate, defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
+import { followAction, followedWindow } from '@renderer/timeline/follow';
 
 /** Narrowest window, ns: a few ns per pixel is far below any event spacing. */
 export const MIN_SPAN_NS = 20;
@@ -67,6 +68,23 @@ export const useTimelineStore = defineStore('timeline', () => {
     boundsEndNs.value = Math.max(start, end);
     selectSeq(null);
     fit();
+  }
+
+  /**
+   * The session recorded more (it is still running): its end moves to
+   * `end`. A fitted view keeps showing the whole session, a view at the old
+   * end follows the new one (same width), any other view stays put.
+   */
+  function growBounds(end: number): void {
+    const oldEnd = boundsEndNs.value;
+    if (!(end > oldEnd)) return;
+    const action = followAction({ startNs: startNs.value, endNs: endNs.value }, oldEnd, isFitted.value);
+    boundsEndNs.value = end;
+    if (action === 'fit') fit();
+    else if (action === 'follow') {
+      const w = followedWindow({ startNs: startNs.value, endNs: endNs.value }, oldEnd, end, action);
+      setWindow(w.startNs, w.endNs);
+    }
   }
 
   /** Shows the whole session with a small margin. */
@@ -129,6 +147,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     isFitted,
     setWindow,
     setBounds,
+    growBounds,
     fit,
     zoom,
     pan,

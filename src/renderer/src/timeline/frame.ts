@@ -8,6 +8,7 @@
  * selection) does not rebuild them.
  */
 import type { EventRow } from '@shared/events';
+import { counterSpans, type CounterSpans } from './counters';
 import { assembleLifecycles, trackKeyOfEvent, type LifecycleSet } from './lifecycles';
 import type { FrameData, PageSegment } from './window-fetcher';
 
@@ -56,6 +57,8 @@ export interface LodCells {
   readonly count: number[];
   readonly maxSliceNs: number[];
   readonly maxSliceSeq: (number | null)[];
+  /** Events matching the filter the pages were asked with; -1 where the page could not filter (LOD path). */
+  readonly matched: number[];
 }
 
 export interface LodFrame {
@@ -64,13 +67,25 @@ export interface LodFrame {
   readonly maxCount: number;
   readonly maxSliceNs: number;
   readonly cellCount: number;
+  /** Segments whose page counted filter matches, and those asked with a filter that could not (answered from the pyramid). */
+  readonly filteredSegments: number;
+  readonly unfilteredSegments: number;
+}
+
+/** Every answer gets its own number, so a page fetched again (a growing session, a new filter) never reuses a memoised frame. */
+const answerIds = new WeakMap<object, number>();
+let nextAnswerId = 0;
+function answerId(window: object): number {
+  let id = answerIds.get(window);
+  if (id === undefined) answerIds.set(window, (id = ++nextAnswerId));
+  return id;
 }
 
 /** Raw frames depend on the pages only (events are deduplicated by seq), so zooming within them reuses the frame. */
-const pagesKey = (segments: readonly PageSegment[]): string => [...new Set(segments.map((s) => s.page))].map((p) => `${p.level}:${p.index}#${p.window.fromSeq}`).join('|');
+const pagesKey = (segments: readonly PageSegment[]): string => [...new Set(segments.map((s) => s.page))].map((p) => `${p.level}:${p.index}#${answerId(p.window)}`).join('|');
 
 const segmentsKey = (segments: readonly PageSegment[]): string =>
-  segments.map((s) => `${s.page.level}:${s.page.index}@${s.clipStartNs}-${s.clipEndNs}#${s.page.window.fromSeq}`).join('|');
+  segments.map((s) => `${s.page.level}:${s.page.index}@${s.clipStartNs}-${s.clipEndNs}#${answerId(s.page.window)}`).join('|');
 
 export function buildRawFrame(segments: readonly PageSegment[]): RawFrame {
   const bySeq = new Map<number, EventRow>();
@@ -103,12 +118,16 @@ export function buildLodFrame(segments: readonly PageSegment[]): LodFrame {
   let maxCount = 0;
   let maxSliceNs = 0;
   let cellCount = 0;
+  let filteredSegments = 0;
+  let unfilteredSegments = 0;
   const ordered = segments.slice().sort((a, b) => a.clipStartNs - b.clipStartNs);
   for (const s of ordered) {
     const w = s.page.window;
+    if (w.filtered === true) filteredSegments++;
+    else if (w.filtered === false) unfilteredSegments++;
     for (const t of w.tracks) {
       let cells = tracks.get(t.uri);
-      if (!cells) tracks.set(t.uri, (cells = { startNs: [], endNs: [], count: [], maxSliceNs: [], maxSliceSeq: [] }));
+      if (!cells) tracks.set(t.uri, (cells = { startNs: [], endNs: [], count: [], maxSliceNs: [], maxSliceSeq: [], matched: [] }));
       for (let i = 0; i < t.bucket.length; i++) {
         const start = (w.firstBucket + t.bucket[i]!) * w.bucketNs;
         const end = start + w.bucketNs;
@@ -118,13 +137,14 @@ export function buildLodFrame(segments: readonly PageSegment[]): LodFrame {
         cells.count.push(t.count[i]!);
         cells.maxSliceNs.push(t.maxSliceNs[i]!);
         cells.maxSliceSeq.push(t.maxSliceSeq[i] ?? null);
+        cells.matched.push(w.filtered === true ? (t.matched?.[i] ?? 0) : -1);
         maxCount = Math.max(maxCount, t.count[i]!);
         maxSliceNs = Math.max(maxSliceNs, t.maxSliceNs[i]!);
         cellCount++;
       }
     }
   }
-  return { tracks, maxCount, maxSliceNs, cellCount };
+  return { tracks, maxCount, maxSliceNs, cellCount, filteredSegments, unfilteredSegments };
 }
 
 /** Remembers the last frame built, keyed on its pages. */
@@ -133,6 +153,8 @@ export class FrameMemo {
   private raw: RawFrame | null = null;
   private lodKey = '';
   private lod: LodFrame | null = null;
+  private countersKey = '';
+  private counters: Map<string, CounterSpans> | null = null;
 
   rawFrame(segments: readonly PageSegment[]): RawFrame {
     const key = pagesKey(segments);
@@ -152,9 +174,19 @@ export class FrameMemo {
     return this.lod;
   }
 
+  /** Counter envelopes of the pages (the host's LOD series), for any zoom. */
+  counterFrame(segments: readonly PageSegment[]): Map<string, CounterSpans> {
+    const key = segmentsKey(segments);
+    if (key !== this.countersKey || !this.counters) {
+      this.counters = counterSpans(segments);
+      this.countersKey = key;
+    }
+    return this.counters;
+  }
+
   clear(): void {
-    this.raw = this.lod = null;
-    this.rawKey = this.lodKey = '';
+    this.raw = this.lod = this.counters = null;
+    this.rawKey = this.lodKey = this.countersKey = '';
   }
 }
 

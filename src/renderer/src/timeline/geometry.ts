@@ -26,7 +26,13 @@ export const GEOMETRY = {
   /** The pin toggle in a track's label: [labelWidth - pinRight - pinSize, labelWidth - pinRight]. */
   pinSize: 10,
   pinRight: 8,
+  /** Where a track's title starts, and the room it leaves before the pin toggle. */
+  labelLeft: 20,
+  labelPinGap: 8,
 } as const;
+
+/** Widest a track title may be drawn: from labelLeft to labelPinGap before the pin toggle (longer ones end in an ellipsis). */
+export const labelTextWidth = (): number => GEOMETRY.labelWidth - GEOMETRY.pinRight - GEOMETRY.pinSize - GEOMETRY.labelPinGap - GEOMETRY.labelLeft;
 
 export const tracksTop = (): number => GEOMETRY.axisHeight + GEOMETRY.alertHeight;
 

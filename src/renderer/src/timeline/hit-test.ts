@@ -19,6 +19,8 @@ export type Hit =
   | { readonly kind: 'alert'; readonly seq: number }
   | { readonly kind: 'group'; readonly group: GroupId }
   | { readonly kind: 'pin'; readonly trackKey: string }
+  /** A track's title in the label column (its full text, which the column may cut short). */
+  | { readonly kind: 'label'; readonly trackKey: string; readonly title: string }
   | { readonly kind: 'none' };
 
 const NONE: Hit = { kind: 'none' };
@@ -42,7 +44,7 @@ export function hitTest(rc: RenderContext, x: number, y: number): Hit {
   const track = row.track!;
   if (x < GEOMETRY.labelWidth) {
     const pinLeft = GEOMETRY.labelWidth - GEOMETRY.pinRight - GEOMETRY.pinSize;
-    return x >= pinLeft - 3 && x <= pinLeft + GEOMETRY.pinSize + 3 ? { kind: 'pin', trackKey: track.key } : NONE;
+    return x >= pinLeft - 3 && x <= pinLeft + GEOMETRY.pinSize + 3 ? { kind: 'pin', trackKey: track.key } : { kind: 'label', trackKey: track.key, title: track.title };
   }
   if (track.kind === 'counter') return NONE;
 

@@ -34,18 +34,32 @@ describe('assembleLifecycles', () => {
 });
 
 describe('counterSeries', () => {
-  it('steps PRQ occupancy and PRI credits with the queue and device rules', () => {
+  const steps = (c: ReturnType<typeof counterSeries>, key: string): [number[], number[]] => {
+    const s = c.get(key)!;
+    return [s.startNs, s.value];
+  };
+
+  it('steps PRQ occupancy per IOMMU unit and PRI credits per device, with the queue and device rules', () => {
     const c = counterSeries(null, oneFault(), 0);
-    expect(c.prq.t).toEqual([0, 700, 2700, 2900]);
-    expect(c.prq.v).toEqual([0, 2, 1, 0]);
-    expect(c.prq.max).toBe(2);
-    expect(c.pri.t).toEqual([0, 500, 8954]);
-    expect(c.pri.v).toEqual([0, 2, 0]);
+    expect([...c.keys()].sort()).toEqual(['counter#pri/dev#768', 'counter#prq/iommu#0']);
+    expect(steps(c, 'counter#prq/iommu#0')).toEqual([[0, 700, 2700, 2900], [0, 2, 1, 0]]);
+    expect(c.get('counter#prq/iommu#0')!.max).toBe(2);
+    expect(steps(c, 'counter#pri/dev#768')).toEqual([[0, 500, 8954], [0, 2, 0]]);
+  });
+
+  it('keeps units apart, and takes an entry off the unit holding it when the event names none', () => {
+    const events = oneFault().map((e) => (e.kind === 'PRQ_ENQ' ? { ...e, iommu: 1 } : e));
+    const c = counterSeries(null, events, 0);
+    expect(c.has('counter#prq/iommu#0')).toBe(false);
+    expect(steps(c, 'counter#prq/iommu#1')).toEqual([[0, 700, 2700, 2900], [0, 2, 1, 0]]);
+    // A consuming event that names another unit takes nothing from unit 1.
+    const wrongUnit = events.map((e) => (e.kind === 'IOPF_GROUP' ? { ...e, iommu: 0 } : e));
+    expect(steps(counterSeries(null, wrongUnit, 0), 'counter#prq/iommu#1')).toEqual([[0, 700, 2700], [0, 2, 1]]);
   });
 
   it('starts from the state before the window', () => {
     const base = {
-      version: 1,
+      version: 2,
       seq: 3,
       t: 500,
       deliver: [],
@@ -54,11 +68,11 @@ describe('counterSeries', () => {
       devices: [{ dev: 0x300, prgs: [{ grpid: 7, pasid: 1, requests: 3, seq: 1 }], requests: 3 }],
       partial: [],
       totals: { faultsQueued: 0, groupsRead: 0, responses: 0, autoResponses: 0, pageResponses: 0, prgResponses: 0, prqDrops: 0, fdErrors: 0 },
+      objects: [],
     };
     const c = counterSeries(base, oneFault().slice(4), 600);
-    expect(c.prq.v).toEqual([1, 3, 2, 1]);
-    expect(c.pri.v[0]).toBe(3);
+    expect(steps(c, 'counter#prq/iommu#0')[1]).toEqual([1, 3, 2, 1]);
     // PRG 0's requests were sent before the window: its response returns nothing it knows of.
-    expect(c.pri.v).toEqual([3]);
+    expect(steps(c, 'counter#pri/dev#768')).toEqual([[600], [3]]);
   });
 });

@@ -4,7 +4,7 @@ import { RecordingCanvas } from '@renderer/testing/recording-canvas';
 import { counterSeries } from './counters';
 import { oneFault, rawWindow } from './fixtures';
 import { FrameMemo, RAW_DRAW_LIMIT, buildLodFrame, buildRawFrame, chooseMode } from './frame';
-import { GEOMETRY, screenRows, timeScaleOf } from './geometry';
+import { GEOMETRY, labelTextWidth, screenRows, timeScaleOf } from './geometry';
 import { hitTest } from './hit-test';
 import { FALLBACK_THEME } from './theme';
 import { TimelineRenderer, type RenderContext } from './timeline-renderer';
@@ -49,7 +49,21 @@ function lodWindow(n: number, uri = 'device#768/pasid#1'): TimelineWindow {
 function tracksOf(events = oneFault()): TrackSet {
   const set = new TrackSet();
   for (const e of events) set.add(e.layer, e.dev, e.pasid);
+  set.addCounter('prq', 0);
+  set.addCounter('pri', 0x300);
   return set;
+}
+
+/** Counter series over buckets 0..n-1 of 1000 ns: PRQ of unit 0 entering at 1, peaking at 4 in bucket 3, then 0. */
+function withCounters(w: TimelineWindow): TimelineWindow {
+  return {
+    ...w,
+    counters: {
+      bucketNs: 1000,
+      firstBucket: 0,
+      series: [{ key: 'counter#prq/iommu#0', counter: 'prq', unit: 0, entry: 1, bucket: [3, 6], max: [4, 2], last: [2, 0] }],
+    },
+  };
 }
 
 function context(over: Partial<RenderContext> & Pick<RenderContext, 'mode'>, collapsed: GroupId[] = [], pinned: string[] = []): RenderContext {
@@ -128,7 +142,72 @@ describe('TimelineRenderer', () => {
     // Ten cells of one shade merge into one path; the latency bars are one more path.
     expect(canvas.pathFills.filter((f) => f.startsWith('hsl(210.0'))).toHaveLength(1);
     expect(canvas.pathFills.filter((f) => f.startsWith('hsl(12.0'))).toHaveLength(1);
-    expect(canvas.texts.some((t) => t.text === 'zoom in to see this counter')).toBe(true);
+    // No counter series known: the counter rows say so instead of drawing.
+    expect(canvas.texts.filter((t) => t.text === 'loading…')).toHaveLength(2);
+  });
+
+  it('lod: counters draw the host’s per-bucket envelope, scaled to the largest value in view', () => {
+    const segs = [segment(withCounters(lodWindow(10)), 0, 10_000)];
+    const lod = buildLodFrame(segs);
+    const counters = new FrameMemo().counterFrame(segs);
+    const prq = counters.get('counter#prq/iommu#0')!;
+    // Entry value 1 until bucket 3, its peak 4 there, then 2 through bucket 6 (whose peak is 2), then 0.
+    expect([prq.startNs, prq.endNs, prq.value]).toEqual([
+      [0, 3000, 4000, 7000],
+      [3000, 4000, 7000, 10_000],
+      [1, 4, 2, 0],
+    ]);
+    const canvas = new RecordingCanvas();
+    new TimelineRenderer().render(canvas, context({ mode: 'lod', lod, counters }));
+    // One path for PRQ of unit 0; the device's PRI series is not in the window (zero there): no path, `max 0`.
+    expect(canvas.pathFills.filter((f) => f.startsWith('hsl(195.0'))).toHaveLength(1);
+    expect(canvas.texts.map((t) => t.text)).toEqual(expect.arrayContaining(['max 4', 'max 0']));
+    // Zoomed onto bucket 0..2 only the entry value is in view.
+    const narrow = new RecordingCanvas();
+    new TimelineRenderer().render(narrow, context({ mode: 'lod', lod, counters, window: { startNs: 0, endNs: 2500 } }));
+    expect(narrow.texts.map((t) => t.text)).toContain('max 1');
+  });
+
+  it('lod: a filter shades cells by their matches where the pages counted them', () => {
+    const base = lodWindow(10);
+    const track = base.tracks[0]!;
+    // Matches only in buckets 2 and 5.
+    const filtered: TimelineWindow = { ...base, path: 'raw', filtered: true, tracks: [{ ...track, matched: track.bucket.map((b) => (b === 2 || b === 5 ? 3 : 0)) }] };
+    const lod = buildLodFrame([segment(filtered, 0, 10_000)]);
+    expect([lod.filteredSegments, lod.unfilteredSegments]).toEqual([1, 0]);
+    const filter = { kinds: ['PR_SEND' as const] };
+    const hide = new RecordingCanvas();
+    new TimelineRenderer().render(hide, context({ mode: 'lod', lod, filter, filterMode: 'hide' }));
+    const off = new RecordingCanvas();
+    new TimelineRenderer().render(off, context({ mode: 'lod', lod }));
+    // Off: ten cells of one shade merge into one rect, plus ten latency bars; hide: the two matching cells and their two bars.
+    expect(off.rectCount - hide.rectCount).toBe(1 + 10 - (2 + 2));
+    const dim = new RecordingCanvas();
+    new TimelineRenderer().render(dim, context({ mode: 'lod', lod, filter, filterMode: 'dim' }));
+    // Dim: the eight non-matching cells form one more (faint) path than hide draws.
+    expect(dim.pathFills.length).toBe(hide.pathFills.length + 1);
+    expect(dim.rectCount - hide.rectCount).toBe(8);
+    // A page answered from the pyramid could not filter: it is drawn whole and counted as such.
+    const unfiltered = buildLodFrame([segment({ ...base, filtered: false }, 0, 10_000)]);
+    expect([unfiltered.filteredSegments, unfiltered.unfilteredSegments]).toEqual([0, 1]);
+    const whole = new RecordingCanvas();
+    new TimelineRenderer().render(whole, context({ mode: 'lod', lod: unfiltered, filter, filterMode: 'hide' }));
+    expect(whole.pathFills.filter((f) => f.startsWith('hsl(210.0'))).toHaveLength(1);
+    expect(hide.pathFills.filter((f) => f.startsWith('hsl(210.0')).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('long track titles end in an ellipsis before the pin toggle', () => {
+    const set = new TrackSet();
+    set.add('iommufd', 0x300, 1);
+    set.add('iommufd', 0xffff, 0xfffff);
+    const canvas = new RecordingCanvas();
+    new TimelineRenderer().render(canvas, context({ mode: 'raw', raw: buildRawFrame([]), layout: layoutRows(set.all(), { collapsed: new Set(), pinned: new Set() }) }));
+    const titles = canvas.texts.filter((t) => t.x === GEOMETRY.labelLeft && t.text.startsWith('fault queue'));
+    expect(titles).toHaveLength(2);
+    const pinLeft = GEOMETRY.labelWidth - GEOMETRY.pinRight - GEOMETRY.pinSize;
+    for (const t of titles) expect(t.x + t.text.length * 6).toBeLessThanOrEqual(pinLeft - 4);
+    expect(titles.some((t) => t.text.endsWith('…'))).toBe(true);
+    expect(labelTextWidth()).toBeLessThan(pinLeft - GEOMETRY.labelLeft);
   });
 
   it('collapsed groups hide their tracks; pinned tracks stay at the top', () => {
@@ -171,6 +250,8 @@ describe('hitTest', () => {
     expect(hitTest(rc, scale.toPx(6000), rowY('check'))).toEqual({ kind: 'none' });
     expect(hitTest(rc, scale.toPx(9454) + 2, GEOMETRY.axisHeight + 5)).toEqual({ kind: 'alert', seq: 19 });
     expect(hitTest(rc, GEOMETRY.labelWidth - GEOMETRY.pinRight - 4, rowY('check'))).toEqual({ kind: 'pin', trackKey: 'check' });
+    // The title part of the label names the track in full (the canvas tooltip).
+    expect(hitTest(rc, 40, rowY('iommufd#768/pasid#1'))).toEqual({ kind: 'label', trackKey: 'iommufd#768/pasid#1', title: 'fault queue 03:00.0 · PASID 1' });
     const header = screenRows(rc.layout, 0, HEIGHT).find((r) => r.row.type === 'group')!;
     expect(hitTest(rc, 20, header.y + 4)).toEqual({ kind: 'group', group: 'hardware' });
   });

@@ -9,19 +9,23 @@
  *   lod  the host's buckets (≈1 px each): shading by event count and a bar
  *        for the longest slice in the bucket (worst latency), batched into
  *        one path per shade so a million events cost a few thousand rects.
+ *        With a filter, buckets whose page counted matches shade by the
+ *        matches (dim: the rest faint; hide: the rest not at all).
+ * Counters draw at every zoom: exact steps from raw events, or the host's
+ * per-bucket envelope (largest value per bucket) when zoomed out.
  */
 import { formatNs } from '@shared/time';
 import type { EventFilter } from '@shared/api/workbench';
 import type { EventRow, Layer } from '@shared/events';
 import { cookieHue, eventHue, hueColor, kindHue } from './colors';
-import type { CounterSeries } from './counters';
+import type { CounterMap, CounterSpans } from './counters';
 import { lowerBound, type DrawMode, type LodFrame, type RawFrame } from './frame';
-import { GEOMETRY, screenRows, timeScaleOf, tracksTop, type ScreenRow } from './geometry';
+import { GEOMETRY, labelTextWidth, screenRows, timeScaleOf, tracksTop, type ScreenRow } from './geometry';
 import { lifecycleLabel, trackKeyOfEvent, type Lifecycle } from './lifecycles';
 import { matchesFilter } from './search-query';
 import { axisTicks, formatTick, type TimeScale, type TimeWindow } from './time-scale';
 import type { TimelineTheme } from './theme';
-import { GROUPS, type CounterId, type RowLayout } from './track-tree';
+import { GROUPS, type RowLayout } from './track-tree';
 
 /** The subset of CanvasRenderingContext2D the painter uses (tests pass a recorder). */
 export type Canvas2D = Pick<
@@ -65,7 +69,10 @@ export interface RenderContext {
   readonly lod: LodFrame | null;
   readonly layout: RowLayout;
   readonly scrollY: number;
-  readonly counters: Readonly<Record<CounterId, CounterSeries>> | null;
+  /** Counter series to draw by track key (exact or the host's envelope); null when none are known yet. */
+  readonly counters: CounterMap | null;
+  /** Shown in a counter row while `counters` is null. */
+  readonly counterHint?: string;
   /** The selected event when known (fetched by seq), else null. */
   readonly selected: EventRow | null;
   /** Failed assertions and invariant violations of the session. */
@@ -322,10 +329,19 @@ export class TimelineRenderer {
     let barH = -1;
     let barX0 = 0;
     let barX1 = 0;
+    const filtering = rc.filter !== null && rc.filterMode !== 'off';
+    // Cells of filtered pages shade by their matches; the rest go to one faint path (dim) or nowhere (hide).
+    const faint: number[] = [];
     for (let i = first; i < last; i++) {
       const x0 = scale.toPx(cells.startNs[i]!);
       const x1 = Math.max(x0 + 1, scale.toPx(cells.endNs[i]!));
-      const shade = Math.min(SHADES - 1, Math.floor((Math.log1p(cells.count[i]!) / logMax) * SHADES));
+      const matched = filtering ? cells.matched[i]! : -1;
+      if (matched === 0) {
+        if (rc.filterMode === 'dim') faint.push(x0, x1);
+        continue;
+      }
+      const count = matched > 0 ? matched : cells.count[i]!;
+      const shade = Math.min(SHADES - 1, Math.floor((Math.log1p(count) / logMax) * SHADES));
       if (shade === runShade && x0 <= runX1 + 0.5) runX1 = Math.max(runX1, x1);
       else {
         if (runShade >= 0) runs[runShade]!.push(runX0, runX1);
@@ -343,6 +359,14 @@ export class TimelineRenderer {
         barX0 = x0;
         barX1 = x1;
       }
+    }
+    if (faint.length > 0) {
+      ctx.beginPath();
+      for (let j = 0; j < faint.length; j += 2) ctx.rect(faint[j]!, top, faint[j + 1]! - faint[j]!, h);
+      ctx.globalAlpha = 0.18;
+      ctx.fillStyle = hueColor(hue, rc.theme.scheme, 0.6);
+      ctx.fill();
+      ctx.globalAlpha = 1;
     }
     if (runShade >= 0) runs[runShade]!.push(runX0, runX1);
     if (barH > 0) bars.push(barX0, barX1, barH);
@@ -364,36 +388,44 @@ export class TimelineRenderer {
   }
 
   private drawCounter(ctx: Canvas2D, rc: RenderContext, r: ScreenRow, scale: TimeScale): void {
-    const id = r.row.track!.counter!;
-    const series = rc.counters?.[id];
+    const key = r.row.track!.key;
     const mid = r.y + r.row.height / 2;
-    if (rc.mode !== 'raw' || !series) {
+    if (!rc.counters) {
       ctx.fillStyle = rc.theme.textDim;
       ctx.font = rc.theme.fontSmall;
       ctx.textAlign = 'left';
       ctx.textBaseline = 'middle';
-      ctx.fillText(rc.mode === 'raw' ? 'loading…' : 'zoom in to see this counter', GEOMETRY.labelWidth + 8, mid);
+      ctx.fillText(rc.counterHint ?? 'loading…', GEOMETRY.labelWidth + 8, mid);
       return;
     }
+    // A series the window does not mention stayed at zero there.
+    const series: CounterSpans | undefined = rc.counters.get(key);
     const top = r.y + 3;
     const h = r.row.height - 6;
-    const max = Math.max(1, series.max);
-    ctx.beginPath();
-    const right = rc.width;
-    for (let i = 0; i < series.t.length; i++) {
-      const x0 = Math.max(GEOMETRY.labelWidth, scale.toPx(series.t[i]!));
-      const x1 = Math.min(right, i + 1 < series.t.length ? scale.toPx(series.t[i + 1]!) : right);
-      if (x1 <= x0 || series.v[i]! <= 0) continue;
-      const bar = (series.v[i]! / max) * h;
-      ctx.rect(x0, top + h - bar, x1 - x0, bar);
+    let visibleMax = 0;
+    if (series) {
+      const first = Math.max(0, lowerBound(series.endNs, rc.window.startNs));
+      const last = lowerBound(series.startNs, rc.window.endNs);
+      for (let i = first; i < last; i++) visibleMax = Math.max(visibleMax, series.value[i]!);
+      const max = Math.max(1, visibleMax);
+      ctx.beginPath();
+      for (let i = first; i < last; i++) {
+        const v = series.value[i]!;
+        if (v <= 0) continue;
+        const x0 = Math.max(GEOMETRY.labelWidth, scale.toPx(series.startNs[i]!));
+        const x1 = Math.min(rc.width, Math.max(x0 + 1, scale.toPx(series.endNs[i]!)));
+        if (x1 <= x0) continue;
+        const bar = Math.max(1, (v / max) * h);
+        ctx.rect(x0, top + h - bar, x1 - x0, bar);
+      }
+      ctx.fillStyle = hueColor(COUNTER_HUE, rc.theme.scheme, 0.55);
+      ctx.fill();
     }
-    ctx.fillStyle = hueColor(COUNTER_HUE, rc.theme.scheme, 0.55);
-    ctx.fill();
     ctx.fillStyle = rc.theme.textDim;
     ctx.font = rc.theme.fontSmall;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'top';
-    ctx.fillText(`max ${series.max}`, rc.width - 6, r.y + 2);
+    ctx.fillText(`max ${visibleMax}`, rc.width - 6, r.y + 2);
   }
 
   /** Arrows where a fault moves from one track to the next; only the selected fault's when there are many. */
@@ -515,7 +547,7 @@ export class TimelineRenderer {
       const track = row.track!;
       ctx.font = theme.fontSmall;
       ctx.fillStyle = track.kind === 'counter' ? theme.textDim : theme.text;
-      ctx.fillText(this.fit(ctx, track.title, GEOMETRY.labelWidth - 20 - GEOMETRY.pinSize - GEOMETRY.pinRight), 20, mid);
+      ctx.fillText(this.fit(ctx, track.title, labelTextWidth()), GEOMETRY.labelLeft, mid);
       // The pin toggle: a filled square when pinned.
       const px = GEOMETRY.labelWidth - GEOMETRY.pinRight - GEOMETRY.pinSize;
       const py = mid - GEOMETRY.pinSize / 2;

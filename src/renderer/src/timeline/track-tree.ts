@@ -3,7 +3,8 @@
  * the host's (one per layer, device and PASID: `device#768/pasid#1`), placed
  * in groups that follow a fault's journey:
  *   hardware  the PCIe function lanes (per device / PASID), the IOMMU's PRQ,
- *             and two counters: PRQ occupancy and PRI credits in use
+ *             and the counters: PRQ occupancy per IOMMU unit and PRI
+ *             credits in use per device
  *   kernel    io-pgfault (iopf groups)
  *   iommufd   the fault object and its queue (queued, delivered, answered)
  *   policy    the VMM's handler (reads, writes, maps)
@@ -37,7 +38,7 @@ const GROUP_OF_LAYER: Readonly<Record<Layer, GroupId>> = {
 export type CounterId = 'prq' | 'pri';
 
 export interface TrackDef {
-  /** The host's track URI, or `counter#prq` / `counter#pri`. */
+  /** The host's track URI, or a counter series' key (`counter#prq/iommu#0`, `counter#pri/dev#768`). */
   readonly key: string;
   readonly group: GroupId;
   readonly kind: 'events' | 'counter';
@@ -45,6 +46,8 @@ export interface TrackDef {
   readonly dev: number | null;
   readonly pasid: number | null;
   readonly counter: CounterId | null;
+  /** Counter series: the IOMMU unit (prq) or device RID (pri). */
+  readonly unit: number | null;
   readonly title: string;
 }
 
@@ -60,13 +63,16 @@ const LAYER_NAME: Readonly<Record<Layer, [withDev: string, shared: string]>> = {
 export function eventTrack(layer: Layer, dev: number | null, pasid: number | null, key: string): TrackDef {
   const [withDev, shared] = LAYER_NAME[layer];
   const title = dev === null ? shared : `${withDev} ${formatRid(dev)}${pasid === null ? '' : ` · PASID ${pasid}`}`;
-  return { key, group: GROUP_OF_LAYER[layer], kind: 'events', layer, dev, pasid, counter: null, title };
+  return { key, group: GROUP_OF_LAYER[layer], kind: 'events', layer, dev, pasid, counter: null, unit: null, title };
 }
 
-export const COUNTER_TRACKS: readonly TrackDef[] = [
-  { key: 'counter#prq', group: 'hardware', kind: 'counter', layer: null, dev: null, pasid: null, counter: 'prq', title: 'PRQ occupancy' },
-  { key: 'counter#pri', group: 'hardware', kind: 'counter', layer: null, dev: null, pasid: null, counter: 'pri', title: 'PRI credits in use' },
-];
+/** Key of a counter series, as the host names it (src/node/analysis/timeline.ts). */
+export const counterKey = (counter: CounterId, unit: number): string => (counter === 'prq' ? `counter#prq/iommu#${unit}` : `counter#pri/dev#${unit}`);
+
+export function counterTrack(counter: CounterId, unit: number): TrackDef {
+  const title = counter === 'prq' ? `PRQ occupancy · IOMMU ${unit}` : `PRI credits in use · ${formatRid(unit)}`;
+  return { key: counterKey(counter, unit), group: 'hardware', kind: 'counter', layer: null, dev: counter === 'pri' ? unit : null, pasid: null, counter, unit, title };
+}
 
 /** Host URI of the track of (layer, dev, pasid), as src/node/analysis/tracks.ts names it. */
 export function trackUriOf(layer: Layer, dev: number | null, pasid: number | null): string {
@@ -80,7 +86,7 @@ export function compareTracks(a: TrackDef, b: TrackDef): number {
   const g = GROUPS.findIndex((x) => x.id === a.group) - GROUPS.findIndex((x) => x.id === b.group);
   if (g !== 0) return g;
   if (a.kind !== b.kind) return a.kind === 'counter' ? 1 : -1;
-  if (a.kind === 'counter') return a.key.localeCompare(b.key);
+  if (a.kind === 'counter') return (a.counter === b.counter ? 0 : a.counter === 'prq' ? -1 : 1) || a.unit! - b.unit!;
   return LAYERS.indexOf(a.layer!) - LAYERS.indexOf(b.layer!) || nullsFirst(a.dev, b.dev) || nullsFirst(a.pasid, b.pasid);
 }
 
@@ -104,17 +110,22 @@ export class TrackSet {
     this.version++;
   }
 
+  /** A counter series (PRQ of an IOMMU unit, PRI credits of a device). */
+  addCounter(counter: CounterId, unit: number): void {
+    const key = counterKey(counter, unit);
+    if (this.byKey.has(key)) return;
+    this.byKey.set(key, counterTrack(counter, unit));
+    this.sorted = null;
+    this.version++;
+  }
+
   get(key: string): TrackDef | undefined {
     return this.byKey.get(key);
   }
 
-  /** Every track in display order; counters join once the hardware group has a track. */
+  /** Every track in display order. */
   all(): readonly TrackDef[] {
-    if (!this.sorted) {
-      const list = [...this.byKey.values()];
-      if (list.some((t) => t.group === 'hardware')) list.push(...COUNTER_TRACKS);
-      this.sorted = list.sort(compareTracks);
-    }
+    if (!this.sorted) this.sorted = [...this.byKey.values()].sort(compareTracks);
     return this.sorted;
   }
 }

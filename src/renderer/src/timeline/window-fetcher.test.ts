@@ -185,4 +185,66 @@ describe('TimelineFetcher', () => {
       vi.useRealTimers();
     }
   });
+
+  it('asks every page with the filter once one is set, and forgets pages asked without it', async () => {
+    const { api, requests, answerAll } = controlledApi();
+    let loads = 0;
+    const f = new TimelineFetcher(api, () => loads++, { concurrency: 8 });
+    f.setSession(1, 0, 1_000_000);
+    f.view(0, 1_000_000, 1000);
+    await answerAll();
+    const plain = requests.length;
+    expect(requests.every((r) => r.filter === undefined)).toBe(true);
+    expect(f.view(0, 1_000_000, 1000).complete).toBe(true);
+    f.setFilter({ kinds: ['PRQ_ENQ'] });
+    const v = f.view(0, 1_000_000, 1000);
+    // The old picture stays on screen while the filtered pages load.
+    expect(v.complete).toBe(false);
+    expect(v.segments.length).toBeGreaterThan(0);
+    await answerAll();
+    expect(requests.slice(plain).length).toBe(plain);
+    expect(requests.slice(plain).every((r) => r.filter?.kinds?.[0] === 'PRQ_ENQ')).toBe(true);
+    // The same filter again changes nothing.
+    f.setFilter({ kinds: ['PRQ_ENQ'] });
+    expect(f.view(0, 1_000_000, 1000).complete).toBe(true);
+    f.setFilter(null);
+    f.view(0, 1_000_000, 1000);
+    await answerAll();
+    expect(requests.at(-1)!.filter).toBeUndefined();
+  });
+
+  it('a growing session keeps the pages before its old end and asks the rest again', async () => {
+    const { api, requests, answerAll } = controlledApi();
+    const f = new TimelineFetcher(api, () => undefined, { concurrency: 8 });
+    f.setSession(1, 0, 600_000);
+    f.view(0, 1_000_000, 1000);
+    await answerAll();
+    const pageNs = PAGE_BUCKETS * 2 ** levelFor(1_000_000, 1000);
+    const before = requests.length;
+    f.extend(900_000);
+    f.view(0, 1_000_000, 1000);
+    await answerAll();
+    const again = requests.slice(before);
+    expect(again.length).toBeGreaterThan(0);
+    // Only pages reaching past the old end (600 000 ns) are asked again.
+    expect(again.every((r) => r.to > 600_000)).toBe(true);
+    expect(again.map((r) => r.from)).toContain(Math.floor(600_000 / pageNs) * pageNs);
+    expect(f.view(0, 1_000_000, 1000).complete).toBe(true);
+  });
+
+  it('an answer dropped because the pages changed still prompts a redraw, so the view asks again', async () => {
+    const { api, requests, answerAll } = controlledApi();
+    let loads = 0;
+    const f = new TimelineFetcher(api, () => loads++, { concurrency: 8 });
+    f.setSession(1, 0, 1_000_000);
+    f.view(0, 1_000_000, 1000);
+    f.setFilter({ text: 'x' });
+    await answerAll();
+    expect(loads).toBeGreaterThan(0);
+    const sent = requests.length;
+    f.view(0, 1_000_000, 1000);
+    await answerAll();
+    expect(requests.length).toBeGreaterThan(sent);
+    expect(f.view(0, 1_000_000, 1000).complete).toBe(true);
+  });
 });

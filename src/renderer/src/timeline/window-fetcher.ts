@@ -12,10 +12,15 @@
  * longer shown are dropped; queued requests the view no longer needs are
  * never sent (the API has no abort, so in-flight ones finish into the cache).
  *
+ * With a filter set, every page is asked with it: pages the host answers
+ * from events count the matches per bucket, pages it answers from the LOD
+ * pyramid say they could not (TimelineWindow.filtered). A session that grows
+ * (still recording) keeps the pages that lie wholly before its old end.
+ *
  * Everything here is plain, non-reactive data: Vue never sees a page.
  */
 import type { TimelineRequest, TimelineWindow } from '@shared/api/analysis';
-import type { WorkbenchApi } from '@shared/api/workbench';
+import type { EventFilter, WorkbenchApi } from '@shared/api/workbench';
 
 /** Buckets per page (the host allows up to 16384 per request). */
 export const PAGE_BUCKETS = 512;
@@ -91,6 +96,8 @@ export class TimelineFetcher {
   private lastComplete: readonly Page[] = [];
   private readonly settleMs: number;
   private wantedLevel = -1;
+  private filter: EventFilter | null = null;
+  private filterKey = '';
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   /** Requests sent, for tests and the data-* report. */
   requests = 0;
@@ -175,6 +182,32 @@ export class TimelineFetcher {
     return { level, segments, complete, loading: !complete && (this.inFlight.size + this.queue.length > 0 || this.settleTimer !== null) };
   }
 
+  /** Pages are asked with `filter` from now on (null: none); pages asked otherwise are forgotten, the last frame shows until answers come. */
+  setFilter(filter: EventFilter | null): void {
+    const key = filter === null ? '' : JSON.stringify(filter);
+    if (key === this.filterKey) return;
+    this.filter = filter;
+    this.filterKey = key;
+    this.invalidate();
+  }
+
+  get activeFilter(): EventFilter | null {
+    return this.filter;
+  }
+
+  /**
+   * The session grew to `endNs` (events are appended in time order): pages
+   * ending at or before its previous end are final and stay; later ones are
+   * asked again, and answers still on their way are dropped.
+   */
+  extend(endNs: number): void {
+    if (!this.session) return;
+    const oldEnd = this.session.endNs;
+    for (const [key, page] of [...this.cache]) if (page.endNs > oldEnd) this.cache.delete(key);
+    this.failed.clear();
+    this.session = { ...this.session, endNs: Math.max(oldEnd, endNs), generation: ++this.generation };
+  }
+
   /** Forgets every page of the current session (it grew, or finished) but keeps showing the last frame until answers come. */
   invalidate(startNs = this.session?.startNs ?? 0, endNs = this.session?.endNs ?? 0): void {
     if (!this.session) return;
@@ -207,6 +240,7 @@ export class TimelineFetcher {
       to: (index + 1) * pageNs,
       buckets: this.pageBuckets,
       maxEvents: this.maxEventsPerPage,
+      ...(this.filter ? { filter: this.filter } : {}),
     };
     this.inFlight.add(key);
     this.requests++;
@@ -225,6 +259,9 @@ export class TimelineFetcher {
       this.inFlight.delete(key);
       if (this.session?.generation === session.generation) {
         this.pump();
+        this.onLoad();
+      } else if (this.session?.id === session.id) {
+        // A dropped answer (filter changed, session grew) frees its slot: the next view asks again.
         this.onLoad();
       }
     }
