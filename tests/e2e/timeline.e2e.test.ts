@@ -270,9 +270,14 @@ describe('timeline in headless Chromium', () => {
     expect(report.drawnEvents).toBe(events.length);
 
     const expectedTracks = new Set(events.map((e) => trackKeyOf(e)));
-    // Event tracks, plus the hardware group's two counters (PRQ occupancy, PRI credits).
+    // Event tracks, plus the hardware group's counters: PRQ occupancy per IOMMU unit, PRI credits per device.
     expect(new Set(report.tracks.map((t) => t.key).filter((k) => !k.startsWith('counter#')))).toEqual(expectedTracks);
-    expect(report.tracks.filter((t) => t.key.startsWith('counter#')).map((t) => t.key).sort()).toEqual(['counter#pri', 'counter#prq']);
+    const counterKeys = new Set([
+      ...events.filter((e) => e.kind === 'PRQ_ENQ').map((e) => `counter#prq/iommu#${e.iommu ?? 0}`),
+      ...events.filter((e) => e.kind === 'PR_SEND').map((e) => `counter#pri/dev#${e.dev}`),
+    ]);
+    expect(counterKeys.size).toBeGreaterThanOrEqual(2);
+    expect(new Set(report.tracks.filter((t) => t.key.startsWith('counter#')).map((t) => t.key))).toEqual(counterKeys);
 
     const probes = events.map((e) => {
       const row = rowOf(report, e);
