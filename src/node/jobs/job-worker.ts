@@ -66,9 +66,18 @@ export async function runJob(input: JobInput, post: Post): Promise<void> {
         break;
       }
       case 'verify': {
-        unitsOf = (c) => c.read;
-        setPhase('replaying', eventCount(db, input.sessionId));
-        result = await verifyReplay(db, input.sessionId, { trusted: input.trusted });
+        // Progress is events compared equal, of the events the session recorded (not rows read: those run a page ahead).
+        let compared = 0;
+        unitsOf = () => compared;
+        setPhase('replaying', recordedEvents(db, input.sessionId));
+        result = await verifyReplay(db, input.sessionId, {
+          trusted: input.trusted,
+          onProgress: (n) => {
+            compared = n;
+            progress(n);
+          },
+        });
+        progress(result.compared, true);
         break;
       }
     }
@@ -76,6 +85,12 @@ export async function runJob(input: JobInput, post: Post): Promise<void> {
   } finally {
     base.close();
   }
+}
+
+/** Events stored for the session (an imported or aborted session's event_count may not say). */
+function recordedEvents(db: SqlDatabase, sessionId: number): number | null {
+  const r = db.prepare('SELECT count(*) AS n FROM events WHERE session_id = ?').get(sessionId);
+  return r ? Number(r.n) : null;
 }
 
 function eventCount(db: SqlDatabase, sessionId: number): number | null {

@@ -55,6 +55,12 @@ export interface ScriptGuard {
   runTurn<T>(fn: () => T): T;
   /** Counts engine progress (an emitted event) for the parent's stall watchdog. */
   pulse(): void;
+  /**
+   * Takes `ms` the worker spent blocked outside the script (waiting for the
+   * parent to take streamed events) out of the current slice: it is not the
+   * script's running time.
+   */
+  exclude(ms: number): void;
   /** The error the guard tripped with, if it did. */
   readonly tripped: RunawayError | null;
 }
@@ -180,6 +186,9 @@ export function createGuard(options: GuardOptions): ScriptGuard {
     },
     pulse(): void {
       view[HB.BEAT] = ++beat;
+    },
+    exclude(ms: number): void {
+      if (sliceStart >= 0) sliceStart += ms;
     },
     get tripped(): RunawayError | null {
       return trip;

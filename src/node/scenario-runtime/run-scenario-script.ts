@@ -39,6 +39,7 @@ import { markAborted } from './recording';
 import type { ConsoleLevel } from './sandbox';
 import { prepareScript, type PreparedScript } from './transpile';
 import { scenarioWorkerCode } from './worker-entry';
+import { createStreamControl, EventStreamControl, STREAM_DEFAULTS, type PackedEvents } from './event-stream';
 import { TickWindow } from './tick-window';
 import { WORKER_TAG } from './worker-tag';
 
@@ -69,6 +70,8 @@ export interface RunScenarioScriptOptions {
   readonly timeoutMs?: number;
   /** Return every event (determinism tests; they are kept in the worker's memory until the end). */
   readonly collect?: boolean;
+  /** Hand every event to the caller as the run goes, in packed batches, with bounded memory (verified replay). */
+  readonly stream?: EventStreamOptions;
   /** Type-check against this `.d.ts` of the API first; a type error stops the run (kind 'type'). */
   readonly typesPath?: string;
   /** ScriptHost's scheduler step limit. */
@@ -82,6 +85,21 @@ export interface RunScenarioScriptOptions {
   readonly signal?: AbortSignal;
   /** Called on every watchdog tick with the events emitted so far (progress for the host). */
   readonly onProgress?: (events: number) => void;
+}
+
+export interface EventStreamOptions {
+  /**
+   * Receives each batch in order (read rows with PackedEventReader), after
+   * every batch before it and before the run's result. `held` is the number of
+   * streamed events in this thread's memory (this batch included) that are not
+   * acknowledged yet. Returning false stops the run: the worker is terminated
+   * and the result's error says it was stopped. A throw stops it the same way.
+   */
+  readonly onEvents: (batch: PackedEvents, held: number) => boolean;
+  /** Events per batch (default 2048). */
+  readonly batchEvents?: number;
+  /** Batches posted and not yet taken before the worker waits (default 4): the caller holds at most this many. */
+  readonly maxInFlight?: number;
 }
 
 export interface ScriptRunResult {
@@ -140,6 +158,7 @@ type Kill =
   | { readonly reason: 'stall'; readonly ms: number }
   | { readonly reason: 'timeout'; readonly ms: number }
   | { readonly reason: 'cancelled' }
+  | { readonly reason: 'stopped'; readonly why: string | undefined }
   | { readonly reason: 'ignored'; readonly error: ScriptError };
 
 function runInWorker(
@@ -150,6 +169,13 @@ function runInWorker(
 ): Promise<ScriptRunResult> {
   const limits = { ...DEFAULTS, ...options.limits };
   const { buffer, view } = createHeartbeat();
+  const stream = options.stream
+    ? {
+        control: new EventStreamControl(createStreamControl()),
+        batchEvents: positiveInt(options.stream.batchEvents ?? STREAM_DEFAULTS.batchEvents, 'stream.batchEvents'),
+        maxInFlight: positiveInt(options.stream.maxInFlight ?? STREAM_DEFAULTS.maxInFlight, 'stream.maxInFlight'),
+      }
+    : undefined;
   const input: WorkerInput = {
     script,
     heartbeat: buffer,
@@ -159,6 +185,7 @@ function runInWorker(
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.record ? { record: options.record } : {}),
     collect: options.collect === true,
+    ...(stream ? { stream: { control: stream.control.buffer, batchEvents: stream.batchEvents, maxInFlight: stream.maxInFlight } } : {}),
     sliceMs: limits.sliceMs,
     heapLimitMb: Math.floor(limits.memoryMb * 0.85),
   };
@@ -219,6 +246,21 @@ function runInWorker(
         case 'console':
           options.onConsole?.(m.level, m.text);
           break;
+        case 'events': {
+          // After a stop nobody wants more; the worker is being terminated.
+          if (kill || !stream) break;
+          let more: boolean;
+          let why: string | undefined;
+          try {
+            more = options.stream!.onEvents(m.batch, stream.control.unacknowledgedEvents);
+          } catch (e) {
+            more = false;
+            why = (e as Error)?.message ?? String(e);
+          }
+          stream.control.acknowledge(m.batch);
+          if (!more) terminate({ reason: 'stopped', why });
+          break;
+        }
         case 'trip':
           if (!trip) {
             trip = { error: m.error };
@@ -275,6 +317,8 @@ function deathError(script: PreparedScript, view: Int32Array, kill: Kill | undef
   if (kill?.reason === 'stall') return { kind: 'runaway', message: runawayMessages.stall(kill.ms), ...at };
   if (kill?.reason === 'timeout') return { kind: 'runaway', message: runawayMessages.timeout(kill.ms), ...at };
   if (kill?.reason === 'cancelled') return { kind: 'internal', message: 'the run was cancelled', ...at };
+  if (kill?.reason === 'stopped')
+    return { kind: 'internal', message: kill.why === undefined ? 'the run was stopped: its events were not wanted any more' : `the run was stopped: taking its events failed: ${kill.why}`, ...at };
   if ((workerError as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY')
     return { kind: 'runaway', message: runawayMessages.outOfMemory(memoryMb), ...at };
   const why = workerError ? workerError.message : 'it exited without reporting';
@@ -313,6 +357,11 @@ function abortInParent(options: RunScenarioScriptOptions, script: PreparedScript
     // The database is unusable from here too; the next recorder to open it marks the session aborted.
     return sessionId;
   }
+}
+
+function positiveInt(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`runScenarioScript: ${what} must be a positive integer, got ${n}`);
+  return n;
 }
 
 function sha256(text: string): string {

@@ -3,7 +3,8 @@
  * together on a worker thread, never on the caller's thread. Records into
  * SQLite when asked (the session row goes running → complete, or aborted with
  * the error; events committed before an error are kept), or counts and
- * optionally collects the events. Posts one 'done' message at the end.
+ * optionally collects the events or streams them to the parent in packed
+ * batches (event-stream.ts). Posts one 'done' message at the end.
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
@@ -24,6 +25,7 @@ import { RecorderError } from '../recorder/sqlite-errors';
 import { SqliteSink } from '../recorder/sqlite-sink';
 import { toScriptError } from './classify';
 import { InternalError, type ScriptError } from './errors';
+import { EventStreamWriter } from './event-stream';
 import { createGuard } from './guard';
 import { HB, HB_STATE } from './heartbeat';
 import { ScriptPositions } from './positions';
@@ -50,7 +52,7 @@ interface RunIdentity {
 
 const VENDORS: readonly string[] = ['vtd', 'smmuv3', 'amd'];
 
-export async function runWorker(input: WorkerInput, post: (m: WorkerMessage) => void): Promise<void> {
+export async function runWorker(input: WorkerInput, post: (m: WorkerMessage, transfer?: ArrayBuffer[]) => void): Promise<void> {
   const view = new Int32Array(input.heartbeat);
   const positions = new ScriptPositions(input.script);
   const started = performance.now();
@@ -66,12 +68,20 @@ export async function runWorker(input: WorkerInput, post: (m: WorkerMessage) => 
   const collected: TraceEvent[] | undefined = input.collect ? [] : undefined;
   const early: TraceEvent[] = [];
   let recording: Recording | undefined;
+  const stream = input.stream
+    ? new EventStreamWriter(input.stream, {
+        post: (batch, transfer) => post({ type: 'events', batch }, transfer),
+        waiting: () => guard.pulse(),
+        waited: (ms) => guard.exclude(ms),
+      })
+    : undefined;
   const sink: TraceSink = {
     emit(event: TraceEvent): void {
       if (guard.tripped) throw guard.tripped;
       guard.pulse();
       view[HB.EVENTS] = ++events;
       collected?.push(event);
+      stream?.add(event);
       if (input.record) {
         if (recording) recording.sink.emit(event);
         else early.push(event);
@@ -183,6 +193,8 @@ export async function runWorker(input: WorkerInput, post: (m: WorkerMessage) => 
     }
   }
 
+  // Events emitted before an error are part of the run too: the parent compares them.
+  stream?.flush();
   post({
     type: 'done',
     ...(outcome && !error ? { outcome } : {}),
@@ -253,7 +265,7 @@ function abortSession(r: Recording, error: ScriptError): void {
 if (!isMainThread && parentPort && (workerData as { tag?: unknown } | null)?.tag === WORKER_TAG) {
   const port = parentPort;
   const input = (workerData as { input: WorkerInput }).input;
-  runWorker(input, (m) => port.postMessage(m)).catch((e: unknown) => {
+  runWorker(input, (m, transfer) => port.postMessage(m, transfer)).catch((e: unknown) => {
     Atomics.store(new Int32Array(input.heartbeat), HB.STATE, HB_STATE.FINISHING);
     port.postMessage({
       type: 'done',
