@@ -84,6 +84,21 @@ describe('guard', () => {
     expect(g.tripped).toBeNull();
   });
 
+  it('takes time spent waiting for the parent out of the slice (a streamed batch waiting to be taken)', () => {
+    const { view } = createHeartbeat();
+    const g = createGuard({ view, sliceMs: 200, heapLimitBytes: 2 ** 40 });
+    g.enter(1);
+    spin(view, 30, () => g.loop(2));
+    // 400 ms blocked outside the script (the worker waiting for its parent), then more script work.
+    const t0 = performance.now();
+    spin(view, 400, () => undefined);
+    g.exclude(performance.now() - t0);
+    spin(view, 30, () => g.loop(2));
+    expect(g.tripped).toBeNull();
+    // The script's own time still counts: the same slice trips once it passes the limit.
+    expect(() => spin(view, 300, () => g.loop(2))).toThrow(RunawayError);
+  });
+
   it('trips on heap growth past the limit', () => {
     const { view } = createHeartbeat();
     const g = createGuard({ view, heapLimitBytes: 1 });
