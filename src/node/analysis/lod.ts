@@ -274,8 +274,8 @@ function packChunks(level: number, cells: readonly LodCell[], counters: readonly
   return chunks;
 }
 
-/** Decodes one stored chunk, calling `visit` for each event cell and `visitCounter` for each counter cell (each in bucket order). */
-export function decodeChunk(chunk: number, cells: Uint8Array, visit: (c: LodCell) => void, visitCounter?: (c: CounterCell) => void): void {
+/** Decodes one stored chunk, calling `visit` for each event cell (null: skip them) and `visitCounter` for each counter cell (each in bucket order). */
+export function decodeChunk(chunk: number, cells: Uint8Array, visit: ((c: LodCell) => void) | null, visitCounter?: (c: CounterCell) => void): void {
   const view = new DataView(cells.buffer, cells.byteOffset, cells.byteLength);
   for (let at = 0; at + CELL_BYTES <= cells.byteLength; at += CELL_BYTES) {
     const track = view.getUint32(at + 16, true);
@@ -284,6 +284,7 @@ export function decodeChunk(chunk: number, cells: Uint8Array, visit: (c: LodCell
       visitCounter?.({ bucket, series: track, max: view.getUint32(at + 8, true), last: view.getUint32(at + 12, true) });
       continue;
     }
+    if (!visit) continue;
     const seq = view.getUint32(at + 12, true);
     visit({ maxDur: view.getFloat64(at, true), count: view.getUint32(at + 8, true), maxSeq: seq === NO_SEQ ? null : seq, track, bucket });
   }

@@ -299,7 +299,7 @@ function readCounters(db: SqlDatabase, sessionId: number, info: SessionIndexInfo
   const hi = (Math.floor((t1 - 1) / scale) + 1) * shift - 1;
   const counters = new CounterAccumulator(firstBucket, shift, lo, hi);
   for (const row of lodChunks(db, sessionId, level, lo, hi))
-    decodeChunk(Number(row.chunk), row.cells as Uint8Array, () => undefined, (c) => counters.add(c));
+    decodeChunk(Number(row.chunk), row.cells as Uint8Array, null, (c) => counters.add(c));
   return { bucketNs: scale, firstBucket, series: counters.series() };
 }
 

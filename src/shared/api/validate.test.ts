@@ -131,6 +131,12 @@ describe('validateArgs', () => {
     expect(validateArgs('findEvents', [back])).toEqual([back]);
   });
 
+  it('passes a timeline window’s filter, checked like a search filter', () => {
+    const req = { sessionId: 1, by: 't', from: 0, to: 10, buckets: 4, filter: { kinds: ['PRQ_ENQ'], dev: 0x300 } };
+    expect(validateArgs('getTimeline', [req])).toEqual([req]);
+    refuse('getTimeline', [{ ...req, filter: { kind: 'PRQ_ENQ' } }], /unknown field "kind"/);
+  });
+
   it('copies only known fields, trimming a new session name', () => {
     expect(validateArgs('renameSession', [{ sessionId: 1, name: ' x ', admin: true }])).toEqual([{ sessionId: 1, name: 'x' }]);
     expect(validateArgs('runScenario', [{ scenarioId: 'happy-path', __proto__: { seed: 1 }, extra: 1 }])).toEqual([{ scenarioId: 'happy-path' }]);
