@@ -204,20 +204,22 @@ describe('runScenarioScript', () => {
   });
 
   it('does not stop a long run whose slices are short', async () => {
-    // 40 turns of a few ms of script work each: several slices' worth in all.
+    // 120 turns of ~5 ms of script work each (a loaded machine may stretch one many times over and stay
+    // below the limit): about three slices' worth in all, so the slice must start afresh every turn.
     const r = await run(
       inMain(
-        '    for (let turn = 0; turn < 40; turn++) {',
+        '    for (let turn = 0; turn < 120; turn++) {',
         '      await ctx.sleep(1000);',
         '      let x = 0;',
-        '      for (let i = 0; i < 3_000_000; i++) x = (x + i) % 1_000_003;',
+        '      for (let i = 0; i < 1_000_000; i++) x = (x + i) % 1_000_003;',
         '      assert(x >= 0);',
         '    }',
       ),
-      { limits: { sliceMs: 300 } },
+      { limits: { sliceMs: 200 } },
     );
     expect(r.error).toBeUndefined();
-    expect(r.outcome?.passed).toBe(40);
+    expect(r.outcome?.passed).toBe(120);
+    expect(r.timings.runMs).toBeGreaterThan(200);
   });
 
   it('fails the run on a promise the script let reject unhandled', async () => {
