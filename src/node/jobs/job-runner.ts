@@ -1,16 +1,29 @@
 /**
  * The host's side of long jobs: names them (the caller's jobId or a fresh
- * one), starts them on a job worker thread (job-worker.ts) or registers an
- * abortable job that runs elsewhere (a TypeScript scenario in the scenario
- * runtime's own worker), forwards throttled progress, and cancels them.
- * Cancelling terminates the worker; the caller's cleanup then undoes what the
- * job left half done (a partial export file, a running session).
+ * one), starts each in a child process of its own (job-worker.ts, started as
+ * job-process.ts says), forwards throttled progress, and cancels them.
+ *
+ * A job's process is what keeps a runaway scenario away from the host: an
+ * allocation V8 cannot survive aborts that process, not the host's, and the
+ * job's promise then rejects with JobProcessDiedError saying how it ended and
+ * the last scenario line the job reported. Cancelling kills the process; the
+ * caller's cleanup then undoes what the job left half done (a partial export
+ * file, a running session).
  */
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import type { JobProgress } from '../../shared/api/workbench';
-import { JOB_WORKER_TAG, type JobInput, type JobResults, type JobWorkerMessage } from './job-protocol';
+import {
+  JOB_PROCESS_HEAP_HEADROOM_MB,
+  JOB_WORKER_TAG,
+  SCENARIO_MEMORY_MB,
+  type JobInput,
+  type JobResults,
+  type JobStartMessage,
+  type JobWorkerMessage,
+  type ScriptPosition,
+} from './job-protocol';
+import { jobProcessLaunch } from './job-process';
 import { ProgressThrottle } from './progress-throttle';
-import { workerCode } from './worker-code';
 
 export class JobCancelledError extends Error {
   override readonly name = 'JobCancelledError';
@@ -19,7 +32,7 @@ export class JobCancelledError extends Error {
   }
 }
 
-/** A job finished with an error thrown in the worker (its message kept). */
+/** A job finished with an error thrown in its process (its message kept). */
 export class JobFailedError extends Error {
   constructor(
     readonly errorName: string,
@@ -30,29 +43,59 @@ export class JobFailedError extends Error {
   }
 }
 
+/** How a job's process ended without reporting a result. */
+export interface JobProcessDeath {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** V8 gave up on an allocation (its fatal heap-limit error). */
+  readonly outOfMemory: boolean;
+  /** The job process's own heap limit, MB. */
+  readonly heapMb: number;
+  /** The last scenario line a TypeScript run reported before the end. */
+  readonly at?: ScriptPosition;
+}
+
+/** The job's process died (a fatal allocation, a signal, an exit without a result). */
+export class JobProcessDiedError extends Error {
+  override readonly name = 'JobProcessDiedError';
+  constructor(
+    readonly jobId: string,
+    readonly death: JobProcessDeath,
+  ) {
+    super(`the job's process ${describeDeath(death)}`);
+  }
+}
+
+/** "ran out of memory and was terminated", "was terminated by SIGKILL", … */
+export function describeDeath(d: JobProcessDeath): string {
+  if (d.outOfMemory) return 'ran out of memory and was terminated';
+  if (d.signal) return `was terminated by ${d.signal}`;
+  return `exited with code ${d.exitCode} without reporting a result`;
+}
+
+/** What V8 prints to stderr before it aborts on a heap it cannot grow. */
+const FATAL_OOM = /Reached heap limit|JavaScript heap out of memory|Allocation failed|Fatal process out of memory/;
+/** Characters of the job's stderr kept to tell an out-of-memory death from others. */
+const STDERR_TAIL = 16 * 1024;
+
 interface ActiveJob {
   readonly kind: JobProgress['kind'];
   cancel(): void;
+  pid(): number | undefined;
 }
 
 export interface WorkerJobHandle<K extends JobInput['kind']> {
   readonly jobId: string;
-  /** Resolves with the worker's result; rejects with JobCancelledError or the worker's error. */
+  /** Resolves with the job's result; rejects with JobCancelledError, JobProcessDiedError or the job's error. */
   readonly result: Promise<JobResults[K]>;
-  /** Sessions the worker reported creating (a run). */
+  /** Sessions the job reported creating (a run). */
   readonly sessions: readonly number[];
-}
-
-export interface AbortableJob {
-  readonly jobId: string;
-  readonly signal: AbortSignal;
-  readonly progress: ProgressThrottle;
-  /** Unregisters the job and sends its last progress message. */
-  finish(phase: string): void;
+  /** The job process's id once it is started. */
+  pid(): number | undefined;
 }
 
 const jobKindOf = (input: JobInput): JobProgress['kind'] =>
-  input.kind === 'run-json' ? 'run' : input.kind === 'verify' ? 'verify' : input.kind;
+  input.kind === 'run-json' || input.kind === 'run-ts' ? 'run' : input.kind === 'verify' ? 'verify' : input.kind;
 
 export class JobRunner {
   private readonly active = new Map<string, ActiveJob>();
@@ -66,6 +109,11 @@ export class JobRunner {
     return this.active.has(jobId);
   }
 
+  /** The process id of a running job, once its process is started. */
+  pidOf(jobId: string): number | undefined {
+    return this.active.get(jobId)?.pid();
+  }
+
   /** Stops a running job; false when there is none of that id. */
   cancel(jobId: string): boolean {
     const job = this.active.get(jobId);
@@ -74,32 +122,41 @@ export class JobRunner {
     return true;
   }
 
-  /** Runs `input` on a fresh job worker. */
+  /** Runs `input` in a fresh job process. */
   start<K extends JobInput['kind']>(requestedId: string | undefined, input: JobInput & { kind: K }): WorkerJobHandle<K> {
     const jobId = this.claim(requestedId);
     const progress = new ProgressThrottle(jobId, jobKindOf(input), this.emit);
     progress.report('starting', 0, null);
     const sessions: number[] = [];
-    let worker: Worker | undefined;
+    let child: ChildProcess | undefined;
     let cancelled = false;
     let settled = false;
+    const job: JobInput = input;
+    const heapMb = (job.kind === 'run-ts' ? job.memoryMb : SCENARIO_MEMORY_MB) + JOB_PROCESS_HEAP_HEADROOM_MB;
 
     const result = (async (): Promise<JobResults[K]> => {
-      const code = await workerCode('job-worker', 'src/node/jobs/job-worker.ts');
+      const launch = await jobProcessLaunch(heapMb);
       if (cancelled) throw new JobCancelledError(jobId);
       return new Promise<JobResults[K]>((resolve, reject) => {
         let outcome: { ok: true; value: JobResults[K] } | { ok: false; error: Error } | undefined;
-        const w = new Worker(code.kind === 'file' ? code.path : code.code, {
-          eval: code.kind === 'eval',
-          workerData: { tag: JOB_WORKER_TAG, input },
-          execArgv: [],
-          stdout: false,
-          stderr: false,
+        let at: ScriptPosition | undefined;
+        let stderr = '';
+        const c = fork(launch.modulePath, [], {
+          execPath: launch.execPath,
+          execArgv: launch.execArgv,
+          env: launch.env,
+          serialization: 'advanced',
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         });
-        worker = w;
-        w.on('message', (m: JobWorkerMessage) => {
+        child = c;
+        c.stderr!.setEncoding('utf8');
+        c.stderr!.on('data', (chunk: string) => {
+          stderr = (stderr + chunk).slice(-STDERR_TAIL);
+        });
+        c.on('message', (m: JobWorkerMessage) => {
           switch (m.type) {
             case 'progress':
+              if (m.at) at = m.at;
               progress.report(m.phase, m.done, m.total);
               break;
             case 'session':
@@ -113,14 +170,20 @@ export class JobRunner {
               break;
           }
         });
-        w.on('error', (e) => {
-          outcome ??= { ok: false, error: new Error(`the job worker failed: ${e.message}`) };
+        c.on('error', (e) => {
+          const failed = new Error(`the job's process failed: ${e.message}`);
+          outcome ??= { ok: false, error: failed };
+          // A process that never started sends no 'close'.
+          if (c.pid === undefined) reject(failed);
         });
-        w.on('exit', () => {
+        // 'close' comes after the exit, once stderr and the IPC channel are drained.
+        c.on('close', (exitCode, signal) => {
           if (cancelled) reject(new JobCancelledError(jobId));
           else if (outcome?.ok) resolve(outcome.value);
-          else reject(outcome?.error ?? new Error('the job worker exited without reporting'));
+          else if (outcome) reject(outcome.error);
+          else reject(new JobProcessDiedError(jobId, { exitCode, signal, outOfMemory: FATAL_OOM.test(stderr), heapMb, ...(at ? { at } : {}) }));
         });
+        c.send({ type: 'start', tag: JOB_WORKER_TAG, input } satisfies JobStartMessage);
       });
     })().finally(() => {
       settled = true;
@@ -135,28 +198,11 @@ export class JobRunner {
       cancel: () => {
         if (settled || cancelled) return;
         cancelled = true;
-        void worker?.terminate();
+        child?.kill('SIGKILL');
       },
+      pid: () => child?.pid,
     });
-    return { jobId, result, sessions };
-  }
-
-  /** Registers a job that runs elsewhere and stops through an AbortSignal. */
-  register(requestedId: string | undefined, kind: JobProgress['kind']): AbortableJob {
-    const jobId = this.claim(requestedId);
-    const controller = new AbortController();
-    const progress = new ProgressThrottle(jobId, kind, this.emit);
-    progress.report('starting', 0, null);
-    this.active.set(jobId, { kind, cancel: () => controller.abort() });
-    return {
-      jobId,
-      signal: controller.signal,
-      progress,
-      finish: (phase: string) => {
-        this.active.delete(jobId);
-        progress.finish(phase);
-      },
-    };
+    return { jobId, result, sessions, pid: () => child?.pid };
   }
 
   /** Cancels every job (the host is closing). */

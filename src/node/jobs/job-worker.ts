@@ -1,13 +1,15 @@
 /**
- * The job worker: runs one long job (record a declarative scenario, export a
- * session, import a trace file, verify a replay) on a worker thread with its
- * own database connection (WAL lets it write while the host's connection
- * reads), so the host's thread stays free. Posts throttled progress, the id of
+ * The job process's entry: runs one long job (record a scenario, export a
+ * session, import a trace file, verify a replay) in a child process of the
+ * host with its own database connection (WAL lets it write while the host's
+ * connection reads), so neither the host's thread nor the host's process is
+ * at risk: a TypeScript scenario runs in the scenario runtime's worker thread
+ * inside this process, and an allocation V8 cannot survive ends this process,
+ * not the host (job-runner.ts reports it). Posts throttled progress, the id of
  * a session it creates, and one 'done' or 'failed' at the end. The host
- * cancels a job by terminating the worker: SQLite rolls back the open
- * transaction when the connection goes away with the thread.
+ * cancels a job by killing the process: SQLite rolls back the open
+ * transaction when the next connection opens the database.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ScenarioError } from '../../core/scenario/spec';
 import { verifyReplay } from '../analysis/replay';
 import { APP_VERSION } from '../app-info';
@@ -15,16 +17,30 @@ import { openDatabase } from '../db/open-database';
 import type { SqlDatabase } from '../db/sql-database';
 import { recordRun } from '../recorder/record-run';
 import { prepareRecorderDb } from '../recorder/recorder-db';
+import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
 import { FileByteSink } from '../trace-files/byte-sink';
 import { importTraceFile, writeSession } from '../trace-files/trace-files';
 import { TraceFileError } from '../trace-files/validate';
 import { countingDatabase, type RowCounter } from './counting-db';
-import { JOB_WORKER_TAG, PROGRESS_EVERY_MS, type JobInput, type JobResults, type JobWorkerMessage, type RunJsonResult } from './job-protocol';
+import {
+  JOB_WORKER_TAG,
+  PROGRESS_EVERY_MS,
+  type JobInput,
+  type JobResults,
+  type JobStartMessage,
+  type JobWorkerMessage,
+  type RunJsonResult,
+  type RunTsResult,
+} from './job-protocol';
 
 type Post = (m: JobWorkerMessage) => void;
 
 /** Runs `input` and posts its messages; exported for tests that run a job on the calling thread. */
 export async function runJob(input: JobInput, post: Post): Promise<void> {
+  if (input.kind === 'run-ts') {
+    post({ type: 'done', result: await runTs(input, post) });
+    return;
+  }
   let phase = 'starting';
   let total: number | null = null;
   let last = 0;
@@ -98,6 +114,39 @@ function eventCount(db: SqlDatabase, sessionId: number): number | null {
   return r ? Number(r.event_count) : null;
 }
 
+/** Runs a TypeScript scenario in the runtime's worker; the runtime marks the session aborted when the worker fails. */
+async function runTs(input: Extract<JobInput, { kind: 'run-ts' }>, post: Post): Promise<RunTsResult> {
+  post({ type: 'progress', phase: 'compiling', done: 0, total: null });
+  let last = 0;
+  const r = await runScenarioScript({
+    source: input.source,
+    filename: input.fileName,
+    ...(input.seed !== undefined ? { seed: input.seed } : {}),
+    ...(input.kernelProfile !== undefined ? { kernelProfile: input.kernelProfile } : {}),
+    ...(input.vendor !== undefined ? { vendor: input.vendor } : {}),
+    ...(input.typesPath !== undefined ? { typesPath: input.typesPath } : {}),
+    record: { databasePath: input.databasePath, ...(input.sessionName !== undefined ? { sessionName: input.sessionName } : {}) },
+    limits: { memoryMb: input.memoryMb },
+    // The host resolved (and, without a build, wrote out) the scenario worker once for all its jobs.
+    ...(process.env.IOPF_SCENARIO_WORKER ? { workerPath: process.env.IOPF_SCENARIO_WORKER } : {}),
+    onSession: (sessionId) => post({ type: 'session', sessionId }),
+    onProgress: (events, at) => {
+      // Every watchdog tick carries the line: it is what the host names if this process dies.
+      const now = performance.now();
+      if (now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      post({ type: 'progress', phase: 'running', done: events, total: null, ...(at ? { at } : {}) });
+    },
+  });
+  return {
+    ok: r.ok,
+    ...(r.outcome ? { outcome: r.outcome } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    events: r.events,
+    ...(r.sessionId !== undefined ? { sessionId: r.sessionId } : {}),
+  };
+}
+
 async function runJson(db: SqlDatabase, input: Extract<JobInput, { kind: 'run-json' }>): Promise<RunJsonResult> {
   try {
     const { sessionId, summary } = await recordRun(db, input.source, input.fileName, {
@@ -131,11 +180,33 @@ function exportTo(db: SqlDatabase, sessionId: number, format: Extract<JobInput, 
   }
 }
 
-if (!isMainThread && parentPort && (workerData as { tag?: unknown } | null)?.tag === JOB_WORKER_TAG) {
-  const port = parentPort;
-  const input = (workerData as { input: JobInput }).input;
-  runJob(input, (m) => port.postMessage(m)).catch((e: unknown) => {
-    const err = e instanceof Error ? e : new Error(String(e));
-    port.postMessage({ type: 'failed', name: err.name, message: err.message } satisfies JobWorkerMessage);
+/** Started by JobRunner (job-runner.ts) as a child process: runs the one job it is sent, then exits. */
+if (process.env.IOPF_JOB_PROCESS === JOB_WORKER_TAG && typeof process.send === 'function') {
+  // Under Electron-as-Node `process.resourcesPath` is not set; open-database.ts looks there for the Electron-ABI SQLite binding.
+  const proc = process as { resourcesPath?: string };
+  if (proc.resourcesPath === undefined && process.env.IOPF_RESOURCES_PATH) proc.resourcesPath = process.env.IOPF_RESOURCES_PATH;
+  // Without its host nobody wants the result: a host that died or closed ends the job too.
+  process.on('disconnect', () => process.exit(0));
+  // Sent at once (libuv writes to the channel even while a synchronous job holds this thread); exit waits for the last one.
+  let unsent = 0;
+  let drained: (() => void) | undefined;
+  const post: Post = (m) => {
+    if (!process.connected) return;
+    unsent++;
+    process.send!(m, undefined, {}, () => {
+      if (--unsent === 0) drained?.();
+    });
+  };
+  const allSent = (): Promise<void> => (unsent === 0 ? Promise.resolve() : new Promise((resolve) => (drained = resolve)));
+  process.once('message', (m: JobStartMessage) => {
+    if (m?.type !== 'start' || m.tag !== JOB_WORKER_TAG) process.exit(70);
+    runJob(m.input, post)
+      .catch((e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        post({ type: 'failed', name: err.name, message: err.message });
+      })
+      // Exit once the last message is out: the esbuild service and the like keep handles open otherwise.
+      .then(allSent)
+      .then(() => process.exit(0));
   });
 }

@@ -83,8 +83,14 @@ export interface RunScenarioScriptOptions {
   readonly workerPath?: string;
   /** Aborting terminates the worker; a recorded session is kept, marked aborted (the host's "cancel"). */
   readonly signal?: AbortSignal;
-  /** Called on every watchdog tick with the events emitted so far (progress for the host). */
-  readonly onProgress?: (events: number) => void;
+  /**
+   * Called on every watchdog tick with the events emitted so far and the last
+   * scenario line the guard saw (progress for the host; a host that runs this
+   * in a child process keeps the line to name it if the process dies).
+   */
+  readonly onProgress?: (events: number, at?: { readonly line: number; readonly column: number }) => void;
+  /** Called once the run's session exists (recorded runs), before any of its events. */
+  readonly onSession?: (sessionId: number) => void;
 }
 
 export interface EventStreamOptions {
@@ -231,7 +237,10 @@ function runInWorker(
       // Once the worker is finishing, the script has given control back: the grace is over.
       if (trip && running && grace.observe(now)) terminate({ reason: 'ignored', error: trip.error });
       if (options.timeoutMs !== undefined && now - started >= options.timeoutMs) terminate({ reason: 'timeout', ms: options.timeoutMs });
-      options.onProgress?.(Atomics.load(view, HB.EVENTS));
+      if (options.onProgress) {
+        const site = script.guards[Atomics.load(view, HB.GUARD)];
+        options.onProgress(Atomics.load(view, HB.EVENTS), site ? { line: site.line, column: site.column } : undefined);
+      }
     }, limits.tickMs);
     tick.unref();
     const onAbort = (): void => terminate({ reason: 'cancelled' });
@@ -242,6 +251,7 @@ function runInWorker(
       switch (m.type) {
         case 'session':
           sessionId = m.sessionId;
+          options.onSession?.(m.sessionId);
           break;
         case 'console':
           options.onConsole?.(m.level, m.text);

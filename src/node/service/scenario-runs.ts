@@ -1,10 +1,11 @@
 /**
- * Running and checking scenarios for the UI. A TypeScript scenario runs in
- * the scenario runtime's worker (transpiled on the host's thread by esbuild's
- * service, which does not block it); a declarative JSON scenario runs on a
- * job worker. Either way the result says what went wrong as diagnostics on
- * the scenario's lines, and script errors resolve the call: only a failure of
- * the workbench itself rejects it.
+ * Running and checking scenarios for the UI. Every run is a job in a process
+ * of its own (src/node/jobs): a TypeScript scenario runs in the scenario
+ * runtime's worker inside it, so a scenario that brings its process down
+ * cannot take the host with it; a declarative JSON scenario runs there too.
+ * Either way the result says what went wrong as diagnostics on the
+ * scenario's lines, and script errors resolve the call: only a failure of the
+ * workbench itself rejects it.
  */
 import type { RunResult, ScenarioDiagnostic, ScenarioSource } from '../../shared/api/workbench';
 import type { KernelProfileId } from '../../shared/uapi/profiles';
@@ -16,9 +17,9 @@ import { SessionStore } from '../recorder/session-store';
 import { withSqliteErrors } from '../recorder/sqlite-errors';
 import { formatScriptError } from '../scenario-runtime/errors';
 import { scenarioFormatOf } from '../scenario-runtime/run-scenario-source';
-import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
 import { prepareScript } from '../scenario-runtime/transpile';
 import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
+import { runScriptJob } from '../jobs/script-job';
 import { runEventDiagnostics, scriptErrorDiagnostic, specErrorDiagnostic } from './diagnostics';
 
 export interface ResolvedRun {
@@ -50,39 +51,29 @@ export function runScenarioSource(db: SqlDatabase, jobs: JobRunner, jobId: strin
 }
 
 async function runScript(db: SqlDatabase, jobs: JobRunner, jobId: string | undefined, run: ResolvedRun): Promise<RunResult> {
-  const job = jobs.register(jobId, 'run');
-  let cancelled = false;
-  try {
-    job.progress.report('compiling', 0, null);
-    const r = await runScenarioScript({
-      source: run.source.text,
-      filename: run.source.fileName,
-      ...(run.seed !== undefined ? { seed: run.seed } : {}),
-      ...(run.kernelProfile !== undefined ? { kernelProfile: run.kernelProfile } : {}),
-      ...(run.vendor !== undefined ? { vendor: run.vendor } : {}),
-      record: { databasePath: db.path },
-      signal: job.signal,
-      onProgress: (events) => job.progress.report('running', events, null),
-    });
-    cancelled = job.signal.aborted && !r.ok;
-    const sessionId = r.sessionId ?? null;
-    const diagnostics: ScenarioDiagnostic[] = [];
-    if (r.error && !cancelled) diagnostics.push(scriptErrorDiagnostic(r.error));
-    if (sessionId !== null) diagnostics.push(...runEventDiagnostics(db, sessionId));
-    const o = r.outcome;
-    return {
-      sessionId,
-      eventCount: o?.eventCount ?? recordedEvents(db, sessionId) ?? r.events,
-      passed: o?.passed ?? 0,
-      failed: o?.failed ?? 0,
-      violations: o?.violations ?? 0,
-      error: cancelled ? CANCELLED : r.error ? formatScriptError(r.error) : null,
-      cancelled,
-      diagnostics,
-    };
-  } finally {
-    job.finish(cancelled ? 'cancelled' : 'done');
-  }
+  const r = await runScriptJob(jobs, jobId, {
+    databasePath: db.path,
+    source: run.source.text,
+    fileName: run.source.fileName,
+    ...(run.seed !== undefined ? { seed: run.seed } : {}),
+    ...(run.kernelProfile !== undefined ? { kernelProfile: run.kernelProfile } : {}),
+    ...(run.vendor !== undefined ? { vendor: run.vendor } : {}),
+  });
+  const sessionId = r.sessionId ?? null;
+  const diagnostics: ScenarioDiagnostic[] = [];
+  if (r.error && !r.cancelled) diagnostics.push(scriptErrorDiagnostic(r.error));
+  if (sessionId !== null) diagnostics.push(...runEventDiagnostics(db, sessionId));
+  const o = r.outcome;
+  return {
+    sessionId,
+    eventCount: o?.eventCount ?? recordedEvents(db, sessionId) ?? r.events,
+    passed: o?.passed ?? 0,
+    failed: o?.failed ?? 0,
+    violations: o?.violations ?? 0,
+    error: r.cancelled ? CANCELLED : r.error ? formatScriptError(r.error) : null,
+    cancelled: r.cancelled,
+    diagnostics,
+  };
 }
 
 async function runDeclarative(db: SqlDatabase, jobs: JobRunner, jobId: string | undefined, run: ResolvedRun): Promise<RunResult> {
