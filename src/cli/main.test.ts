@@ -244,4 +244,29 @@ describe('the built iopf command', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/4 passed, 0 failed/);
   });
+
+  it('survives a scenario that allocates past its heap in one statement: exit 2 with the runaway message, session aborted', () => {
+    const dir = tmp();
+    const db = join(dir, 'runs.db');
+    const file = join(dir, 'boom.ts');
+    writeFileSync(
+      file,
+      `import { scenario } from 'iopf';
+export default scenario({ name: 'boom', async main() {
+  const keep: unknown[] = [];
+  keep.push([new Array(100_000_000).fill(1), new Array(100_000_000).fill(2), new Array(100_000_000).fill(3)]);
+} });
+`,
+    );
+    const r = spawnSync(process.execPath, [join(root, 'bin/iopf.cjs'), 'run', file, '--db', db], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+    // The scenario's process died, not the command: it exits with its own code and says why.
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(EXIT.SCENARIO_ERROR);
+    expect(r.stderr).toMatch(/^boom\.ts:\d+:\d+: runaway allocation: the scenario's process ran out of memory \(limit 1024 MB\) and was terminated; this is the last line it passed$/m);
+    expect(r.stderr).toMatch(/^session 1 is recorded as aborted/m);
+    const sql = openBetterSqlite(db);
+    const status = sql.prepare('SELECT status FROM sessions WHERE id = 1').get()?.status;
+    sql.close();
+    expect(status).toBe('aborted');
+  }, 120_000);
 });

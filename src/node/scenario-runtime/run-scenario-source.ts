@@ -1,8 +1,10 @@
 /**
  * Runs and records a scenario whatever its format: a TypeScript scenario goes
- * through the sandboxed runtime (worker thread, type-checked first when the
- * API's .d.ts is given); a declarative JSON scenario is data and runs
- * in-process. One result shape for the CLI, the service and replay.
+ * through the sandboxed runtime in a job process of its own (src/node/jobs:
+ * its worker thread runs there, type-checked first when the API's .d.ts is
+ * given), so a scenario that brings its process down cannot take the caller
+ * with it; a declarative JSON scenario is data and runs in-process. One
+ * result shape for the CLI and replay.
  */
 import { extname } from 'node:path';
 import type { KernelProfileId } from '../../shared/uapi/profiles';
@@ -11,8 +13,9 @@ import { ScenarioError } from '../../core/scenario/spec';
 import { APP_VERSION } from '../app-info';
 import type { SqlDatabase } from '../db/sql-database';
 import { recordRun } from '../recorder/record-run';
+import { JobRunner } from '../jobs/job-runner';
+import { runScriptJob } from '../jobs/script-job';
 import { formatScriptError } from './errors';
-import { exitCodeFor, runScenarioScript } from './run-scenario-script';
 
 export interface RunSourceOptions {
   /** The recorder database (already prepared); the TS runtime opens its own connection to the same file. */
@@ -60,18 +63,25 @@ export async function runScenarioSource(source: string, filename: string, o: Run
       return failure(e.message);
     }
   }
-  const r = await runScenarioScript({
-    source,
-    filename,
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.kernelProfile !== undefined ? { kernelProfile: o.kernelProfile } : {}),
-    ...(o.vendor !== undefined ? { vendor: o.vendor } : {}),
-    ...(o.typesPath ? { typesPath: o.typesPath } : {}),
-    record: { databasePath: o.db.path, ...(o.sessionName ? { sessionName: o.sessionName } : {}) },
-  });
+  const jobs = new JobRunner(() => undefined);
+  let r;
+  try {
+    r = await runScriptJob(jobs, undefined, {
+      databasePath: o.db.path,
+      source,
+      fileName: filename,
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.kernelProfile !== undefined ? { kernelProfile: o.kernelProfile } : {}),
+      ...(o.vendor !== undefined ? { vendor: o.vendor } : {}),
+      ...(o.typesPath ? { typesPath: o.typesPath } : {}),
+      ...(o.sessionName ? { sessionName: o.sessionName } : {}),
+    });
+  } finally {
+    jobs.dispose();
+  }
   const out = r.outcome;
   return {
-    exitCode: exitCodeFor(r),
+    exitCode: !r.ok || !out ? 2 : out.failed > 0 ? 1 : 0,
     sessionId: r.sessionId ?? null,
     name: out?.name ?? filename,
     eventCount: out?.eventCount ?? r.events,
