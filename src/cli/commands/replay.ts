@@ -1,6 +1,7 @@
 /** `iopf replay [<db>] --session ID [--verify] [--seed N] [--profile P] [--json]` */
 import { parseArgs } from 'node:util';
-import { assertTrusted, verifyReplay } from '../../node/analysis/replay';
+import { assertTrusted } from '../../node/analysis/replay';
+import { JobRunner } from '../../node/jobs/job-runner';
 import { runScenarioSource } from '../../node/scenario-runtime/run-scenario-source';
 import { SessionStore } from '../../node/recorder/session-store';
 import { EXIT, UsageError } from '../exit-codes';
@@ -64,7 +65,14 @@ export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.Proce
     dbPath,
     async (db) => {
       if (values.verify) {
-        const r = await verifyReplay(db, id, { trusted: values.trust });
+        // In a job process: a replayed scenario that brings its process down cannot take the command with it.
+        const jobs = new JobRunner(() => undefined);
+        let r;
+        try {
+          r = await jobs.start(undefined, { kind: 'verify', databasePath: db.path, sessionId: id, trusted: values.trust }).result;
+        } finally {
+          jobs.dispose();
+        }
         if (values.json) io.out(JSON.stringify(r));
         else {
           if (!r.sourceHashMatches) io.out(`warning: session ${id}'s stored scenario source does not match its recorded SHA-256`);
