@@ -18,8 +18,8 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       rollupOptions: {
-        // The scenario and job workers ship next to the main bundle
-        // (src/node/scenario-runtime/worker-entry.ts, src/node/jobs/worker-code.ts).
+        // The job process and the scenario worker it starts ship next to the main bundle
+        // (src/node/jobs/job-process.ts, src/node/scenario-runtime/worker-entry.ts).
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           'scenario-worker': resolve(__dirname, 'src/node/scenario-runtime/worker.ts'),

@@ -1,6 +1,7 @@
-// Bundles the `iopf` command line (src/cli) and the workers it starts (the
-// scenario worker src/node/scenario-runtime/worker.ts, the job worker
-// src/node/jobs/job-worker.ts) into out/cli/*.cjs with esbuild.
+// Bundles the `iopf` command line (src/cli) and what it starts (the job
+// process src/node/jobs/job-worker.ts and, inside it, the scenario worker
+// src/node/scenario-runtime/worker.ts) into out/cli/*.cjs with esbuild; the
+// job process finds the scenario worker next to itself.
 // Native packages and the compilers used at run time stay external: they load
 // from node_modules.
 import { build } from 'esbuild';

@@ -5,10 +5,11 @@
  * first (src/shared/api/validate.ts) and then call this one implementation.
  *
  * Reading methods answer from the analysis modules on the host's connection;
- * they are bounded queries. Long jobs never run on the host's thread: a
- * TypeScript scenario runs in the scenario runtime's worker, everything else
- * (declarative runs, export, import, replay verification) on a job worker
- * with its own connection (src/node/jobs), reporting on onJobProgress.
+ * they are bounded queries. Long jobs (runs, export, import, replay
+ * verification) never run in the host's process: each is a job in a child
+ * process with its own connection (src/node/jobs), a TypeScript scenario in
+ * the scenario runtime's worker inside it, reporting on onJobProgress. A
+ * scenario that brings its process down ends that run, not the host.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
