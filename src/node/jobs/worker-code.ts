@@ -12,10 +12,11 @@
  *    node_modules.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { findAppRoot } from '../db/open-database';
+import { bundleWorkerEntry, type WorkerCode } from '../worker-bundle';
 
-export type WorkerCode = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'eval'; readonly code: string };
+export type { WorkerCode };
 
 /** Packages a worker bundle loads from node_modules instead of inlining. */
 const EXTERNAL = ['better-sqlite3', 'esbuild', 'typescript', 'electron', 'ws'];
@@ -55,21 +56,5 @@ async function bundleFromSource(dir: string, name: string, sourcePath: string): 
   if (!entry || !existsSync(entry)) {
     throw new Error(`the ${name} is not built: no ${name}.cjs or ${name}.js in ${dir} and no source ${sourcePath}; the build must emit it next to the bundle`);
   }
-  const { build } = await import('esbuild');
-  const out = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    write: false,
-    external: EXTERNAL,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0]!.text;
-  // An eval'd worker resolves require() from the current directory; resolve from the source instead.
-  const wrapped =
-    `(function (require, __filename, __dirname) {\n${code}\n})(` +
-    `require('node:module').createRequire(${JSON.stringify(entry)}), ${JSON.stringify(entry)}, ${JSON.stringify(dirname(entry))});`;
-  return { kind: 'eval', code: wrapped };
+  return bundleWorkerEntry(entry, EXTERNAL);
 }

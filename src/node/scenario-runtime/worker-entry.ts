@@ -10,10 +10,11 @@
  *    node_modules.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { findAppRoot } from '../db/open-database';
+import { bundleWorkerEntry, type WorkerCode } from '../worker-bundle';
 
-export type WorkerCode = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'eval'; readonly code: string };
+export type { WorkerCode };
 
 const BUILT_NAMES = ['scenario-worker.cjs', 'scenario-worker.js'];
 /** Packages the worker bundle loads from node_modules instead of inlining. */
@@ -54,21 +55,5 @@ async function bundleFromSource(dir: string): Promise<WorkerCode> {
         'the build must emit src/node/scenario-runtime/worker.ts as scenario-worker.cjs next to the bundle that runs scenarios',
     );
   }
-  const { build } = await import('esbuild');
-  const out = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    write: false,
-    external: EXTERNAL,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0]!.text;
-  // An eval'd worker resolves require() from the current directory; resolve from the source instead.
-  const wrapped =
-    `(function (require, __filename, __dirname) {\n${code}\n})(` +
-    `require('node:module').createRequire(${JSON.stringify(entry)}), ${JSON.stringify(entry)}, ${JSON.stringify(dirname(entry))});`;
-  return { kind: 'eval', code: wrapped };
+  return bundleWorkerEntry(entry, EXTERNAL);
 }
