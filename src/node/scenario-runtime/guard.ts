@@ -9,31 +9,47 @@
  * promise continuations run) or when the engine calls a script function
  * synchronously (a policy callback: a function entry at script depth 0 outside
  * a turn). Time the script spends inside API calls it makes counts toward its
- * slice. When a slice has run longer than `sliceMs` of wall time the guard
- * throws a RunawayError naming the loop or function it was called from, and
- * from then on every guard call throws it again (a `catch` in the script
- * cannot swallow it for good).
+ * slice. When a slice has run longer than `sliceMs` of wall time and also
+ * used more than `sliceMs` of the worker thread's CPU time (a slice on a
+ * starved machine can take far longer than it computes; thread-cpu.ts) the
+ * guard throws a RunawayError naming the loop or function it was called from,
+ * and from then on every guard call throws it again (a `catch` in the script
+ * cannot swallow it for good). Where the system does not report a thread's
+ * CPU time, wall time alone decides.
  *
  * The clock (performance.now, worker side) and the heap (v8.getHeapStatistics)
  * are read only when the parent's watchdog tick changed the EPOCH word or
  * every CHECK_EVERY calls, so the hot path is two shared-memory stores, a load
- * and a compare.
+ * and a compare. The thread's CPU clock is read only at checks of a slice
+ * already past the wall limit.
  */
 import { getHeapStatistics } from 'node:v8';
 import { RunawayError, runawayMessages, type RunawayReason } from './errors';
 import { HB } from './heartbeat';
+import { cpuPastLimit, markOverLimit, readThreadTimes, type OverLimitMark, type ThreadTimes } from './thread-cpu';
 
 /** Guard calls between two clock and heap checks when the parent's ticks do not arrive. */
 export const CHECK_EVERY = 1024;
 
+/** The clocks the guard reads; tests give their own. */
+export interface GuardClocks {
+  /** Wall time, ms (performance.now). */
+  wallMs(): number;
+  /** The worker thread's CPU and run-queue time, or null where the system does not report them. */
+  threadTimes(): ThreadTimes | null;
+}
+
+const SYSTEM_CLOCKS: GuardClocks = { wallMs: () => performance.now(), threadTimes: readThreadTimes };
+
 export interface GuardOptions {
   readonly view: Int32Array;
-  /** Wall time a slice may run, ms (default 1000). */
+  /** Time a slice may run, ms (default 1000): wall time, and CPU time where the system reports it. */
   readonly sliceMs?: number;
   /** Used heap that counts as runaway allocation, bytes. */
   readonly heapLimitBytes: number;
   /** Called once, when the guard trips (the worker tells the parent). */
   readonly onTrip?: (error: RunawayError) => void;
+  readonly clocks?: GuardClocks;
 }
 
 export interface ScriptGuard {
@@ -69,10 +85,13 @@ export function createGuard(options: GuardOptions): ScriptGuard {
   const view = options.view;
   const sliceMs = options.sliceMs ?? 1000;
   const heapLimit = options.heapLimitBytes;
+  const clocks = options.clocks ?? SYSTEM_CLOCKS;
   let depth = 0;
   let inTurn = false;
   /** performance.now() at the start of the current slice; -1: started, not yet timed (set at the next check). */
   let sliceStart = -1;
+  /** Set at the first check of the current slice past the wall limit; null until then. */
+  let overLimit: OverLimitMark | null = null;
   let beat = 0;
   let seenEpoch = view[HB.EPOCH]!;
   let countdown = CHECK_EVERY;
@@ -85,14 +104,26 @@ export function createGuard(options: GuardOptions): ScriptGuard {
     throw trip;
   };
 
+  /** Past the wall limit: whether the slice also used more than the limit of CPU (true where CPU time is not reported). */
+  const usedCpuPastLimit = (wallMs: number): boolean => {
+    const times = clocks.threadTimes();
+    if (!times) return true;
+    overLimit ??= markOverLimit(wallMs, times);
+    return cpuPastLimit(sliceMs, overLimit, times);
+  };
+  const startSlice = (at: number): void => {
+    sliceStart = at;
+    overLimit = null;
+  };
+
   const check = (id: number): void => {
     if (trip) throw trip;
     countdown = CHECK_EVERY;
     seenEpoch = view[HB.EPOCH]!;
-    const now = performance.now();
+    const now = clocks.wallMs();
     if (sliceStart < 0) sliceStart = now;
     // The message names the limit, not the measured time: the same loop gives the same text on a busy machine.
-    else if (now - sliceStart > sliceMs) fail('time', id, runawayMessages.time(sliceMs));
+    else if (now - sliceStart > sliceMs && usedCpuPastLimit(now - sliceStart)) fail('time', id, runawayMessages.time(sliceMs));
     const used = getHeapStatistics().used_heap_size;
     if (used > heapLimit) fail('memory', id, runawayMessages.memory(Math.round(used / 2 ** 20), Math.round(heapLimit / 2 ** 20)));
   };
@@ -100,7 +131,7 @@ export function createGuard(options: GuardOptions): ScriptGuard {
   const enter = (id: number): void => {
     view[HB.GUARD] = id;
     view[HB.BEAT] = ++beat;
-    if (depth++ === 0 && !inTurn) sliceStart = -1;
+    if (depth++ === 0 && !inTurn) startSlice(-1);
     if (view[HB.EPOCH] !== seenEpoch || --countdown === 0) check(id);
   };
   const loop = (id: number): void => {
@@ -117,7 +148,7 @@ export function createGuard(options: GuardOptions): ScriptGuard {
   };
   const resume = <T>(value: T): T => {
     if (trip) throw trip;
-    if (depth++ === 0 && !inTurn) sliceStart = -1;
+    if (depth++ === 0 && !inTurn) startSlice(-1);
     return value;
   };
 
@@ -148,7 +179,7 @@ export function createGuard(options: GuardOptions): ScriptGuard {
   const beginTurn = (): void => {
     inTurn = true;
     depth = 0;
-    sliceStart = performance.now();
+    startSlice(clocks.wallMs());
     view[HB.BEAT] = ++beat;
   };
   const endTurn = (): void => {
