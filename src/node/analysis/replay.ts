@@ -176,13 +176,15 @@ async function rerun(s: StoredRun, comparer: ReplayComparer, sessionId: number, 
   }
   if (s.scenarioFormat !== 'ts') throw new ReplayError(`session ${sessionId}: scenario format "${s.scenarioFormat}" cannot be replayed by this version`);
   let failed: unknown;
+  const filename = `${s.scenarioName || 'scenario'}.ts`;
   const r = await runScenarioScript({
     source: s.scenarioSource,
-    filename: `${s.scenarioName || 'scenario'}.ts`,
+    filename,
     seed: s.seed,
     kernelProfile: s.kernelProfile,
     ...(vendor ? { vendor } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onLine ? { onProgress: (_events: number, at?: { line: number; column: number }) => at && options.onLine!({ file: filename, ...at }) } : {}),
     stream: {
       onEvents: (batch, held) => {
         try {
@@ -216,6 +218,8 @@ export interface ReplayOptions {
   readonly trusted?: boolean;
   /** Events compared equal so far; called as the comparison goes (every batch or every 1024 events) and at the end. */
   readonly onProgress?: (compared: number) => void;
+  /** The scenario line a TypeScript re-run's guard last passed, reported on its watchdog's ticks (named if its process dies). */
+  readonly onLine?: (at: { readonly file: string; readonly line: number; readonly column: number }) => void;
   /** Aborting stops the re-run (a TypeScript scenario's worker is terminated); the replay rejects with ReplayCancelledError. */
   readonly signal?: AbortSignal;
 }

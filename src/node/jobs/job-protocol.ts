@@ -94,6 +94,8 @@ export type JobWorkerMessage =
 export interface ScriptPosition {
   readonly line: number;
   readonly column: number;
+  /** The scenario's file name, where the host does not know it (a verify job replays a stored scenario). */
+  readonly file?: string;
 }
 
 /** What the host sends a job process once it is up: the one job it runs. */

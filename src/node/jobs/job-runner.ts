@@ -61,9 +61,27 @@ export class JobProcessDiedError extends Error {
   constructor(
     readonly jobId: string,
     readonly death: JobProcessDeath,
+    message = `the job's process ${describeDeath(death)}`,
   ) {
-    super(`the job's process ${describeDeath(death)}`);
+    super(message);
   }
+}
+
+/**
+ * What a job's death means to the user, where the job's kind says more than
+ * the process's end: a verify job's process that ran out of memory was the
+ * replayed scenario allocating without bound (the job itself keeps a page of
+ * rows), reported like a run's runaway allocation. A TypeScript run's death is
+ * put in the scenario's terms by runScriptJob.
+ */
+export function jobDeathMessage(kind: JobInput['kind'], death: JobProcessDeath): string {
+  if (kind === 'verify' && death.outOfMemory) {
+    const what = `runaway allocation: the replayed scenario's process ran out of memory (limit ${SCENARIO_MEMORY_MB} MB) and was terminated`;
+    const at = death.at;
+    if (!at) return what;
+    return `${at.file ?? 'scenario'}:${at.line}:${at.column}: ${what}; this is the last line it passed`;
+  }
+  return `the job's process ${describeDeath(death)}`;
 }
 
 /** "ran out of memory and was terminated", "was terminated by SIGKILL", … */
@@ -181,7 +199,10 @@ export class JobRunner {
           if (cancelled) reject(new JobCancelledError(jobId));
           else if (outcome?.ok) resolve(outcome.value);
           else if (outcome) reject(outcome.error);
-          else reject(new JobProcessDiedError(jobId, { exitCode, signal, outOfMemory: FATAL_OOM.test(stderr), heapMb, ...(at ? { at } : {}) }));
+          else {
+            const death: JobProcessDeath = { exitCode, signal, outOfMemory: FATAL_OOM.test(stderr), heapMb, ...(at ? { at } : {}) };
+            reject(new JobProcessDiedError(jobId, death, jobDeathMessage(input.kind, death)));
+          }
         });
         c.send({ type: 'start', tag: JOB_WORKER_TAG, input } satisfies JobStartMessage);
       });

@@ -31,6 +31,7 @@ import {
   type JobWorkerMessage,
   type RunJsonResult,
   type RunTsResult,
+  type ScriptPosition,
 } from './job-protocol';
 
 type Post = (m: JobWorkerMessage) => void;
@@ -44,11 +45,13 @@ export async function runJob(input: JobInput, post: Post): Promise<void> {
   let phase = 'starting';
   let total: number | null = null;
   let last = 0;
+  /** The scenario line a verify's re-run last passed: the host names it if this process dies. */
+  let at: ScriptPosition | undefined;
   const progress = (done: number, force = false): void => {
     const now = performance.now();
     if (!force && now - last < PROGRESS_EVERY_MS) return;
     last = now;
-    post({ type: 'progress', phase, done, total });
+    post({ type: 'progress', phase, done, total, ...(at ? { at } : {}) });
   };
   const setPhase = (p: string, t: number | null, done = 0): void => {
     phase = p;
@@ -91,6 +94,10 @@ export async function runJob(input: JobInput, post: Post): Promise<void> {
           onProgress: (n) => {
             compared = n;
             progress(n);
+          },
+          onLine: (line) => {
+            at = line;
+            progress(compared);
           },
         });
         progress(result.compared, true);

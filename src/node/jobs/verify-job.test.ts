@@ -1,7 +1,8 @@
 /**
  * The verify job in a job process: its progress counts compared events out of
  * the recorded total, and cancelling it ends the job's process and with it the
- * scenario worker it started.
+ * scenario worker it started; a replayed scenario that brings the job's
+ * process down is reported as the runaway allocation it is.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../shared/api/workbench';
 import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
 import { streamScenario } from '../scenario-runtime/testing/stream-scenario';
-import { JobCancelledError, JobRunner } from './job-runner';
+import { JobCancelledError, JobProcessDiedError, JobRunner } from './job-runner';
+import { runScriptJob } from './script-job';
 
 const dir = mkdtempSync(join(tmpdir(), 'iopf-verify-job-'));
 const databasePath = join(dir, 'w.db');
@@ -75,4 +77,36 @@ describe('verify job', () => {
     },
     60_000,
   );
+});
+
+/**
+ * Asks for three arrays of 100 M elements in one statement, before it emits an event: past any scenario heap,
+ * before a guard can see it. The recording dies the same way (its session is aborted, with no events), so the
+ * replay has nothing to diverge from before it allocates.
+ */
+const ALLOCATION_BOMB = `import { scenario } from 'iopf';
+export default scenario({ name: 'bomb', async main() {
+  const keep: unknown[] = [];
+  keep.push([new Array(100_000_000).fill(1), new Array(100_000_000).fill(2), new Array(100_000_000).fill(3)]);
+} });
+`;
+
+describe('verify job of a scenario that allocates past its heap', () => {
+  it("says the replayed scenario's process ran out of memory, at the last line it passed", async () => {
+    // Recorded in a job process too, where it brings that process down.
+    const recording = await runScriptJob(new JobRunner(() => undefined), 'record-bomb', { databasePath, source: ALLOCATION_BOMB, fileName: 'bomb.ts' });
+    expect(recording.error?.message).toMatch(/^runaway allocation: the scenario's process ran out of memory/);
+
+    const job = new JobRunner(() => undefined).start('verify-bomb', { kind: 'verify', databasePath, sessionId: recording.sessionId!, trusted: false });
+    const e = await job.result.then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(JobProcessDiedError);
+    expect((e as JobProcessDiedError).death.outOfMemory).toBe(true);
+    // The line the re-run's guard last reported: main, the function it was in. The file is named after the stored scenario.
+    expect((e as Error).message).toMatch(
+      /^bomb\.ts:2:\d+: runaway allocation: the replayed scenario's process ran out of memory \(limit 1024 MB\) and was terminated; this is the last line it passed$/,
+    );
+  }, 120_000);
 });
