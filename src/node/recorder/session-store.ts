@@ -36,7 +36,16 @@ export interface FinishedSession {
 const num = (v: SqlValue | undefined): number => Number(v ?? 0);
 const strOrNull = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
-const SUMMARY_COLUMNS = 'id, name, status, seed, kernel_profile, vendor, event_count, end_ns, created_at, summary';
+/**
+ * A running session's event_count and end_ns are written when it finishes;
+ * until then its events so far say how far it got: the last seq + 1 and the
+ * last event's time, each one lookup at the end of the session's range of
+ * the events table's key (session_id, seq).
+ */
+const LIVE_EVENT_COUNT = `CASE WHEN status = 'running' THEN COALESCE((SELECT MAX(e.seq) + 1 FROM events e WHERE e.session_id = sessions.id), 0) ELSE event_count END`;
+const LIVE_END_NS = `CASE WHEN status = 'running' THEN COALESCE((SELECT e.t FROM events e WHERE e.session_id = sessions.id ORDER BY e.seq DESC LIMIT 1), 0) ELSE end_ns END`;
+
+const SUMMARY_COLUMNS = `id, name, status, seed, kernel_profile, vendor, ${LIVE_EVENT_COUNT} AS event_count, ${LIVE_END_NS} AS end_ns, created_at, summary`;
 
 export class SessionStore {
   constructor(
@@ -96,6 +105,7 @@ export class SessionStore {
     );
   }
 
+  /** Every session, newest first; a running one with its events so far. */
   list(): SessionSummary[] {
     return this.db
       .prepare(`SELECT ${SUMMARY_COLUMNS} FROM sessions ORDER BY id DESC`)
@@ -103,16 +113,24 @@ export class SessionStore {
       .map((r) => toSummary(r));
   }
 
+  /** A session's summary (a running one with its events so far), or undefined. */
   get(id: number): SessionSummary | undefined {
     const r = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM sessions WHERE id = ?`).get(id);
     return r ? toSummary(r) : undefined;
   }
 
-  /** Every column of a session, or undefined. */
+  /** Every column of a session (a running one with its events so far), or undefined. */
   details(id: number): SessionDetails | undefined {
-    const r = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id);
+    const r = this.db.prepare(`SELECT *, ${LIVE_EVENT_COUNT} AS live_event_count, ${LIVE_END_NS} AS live_end_ns FROM sessions WHERE id = ?`).get(id);
     if (!r) return undefined;
-    return { ...toRecord(r), id: num(r.id), writerPid: r.writer_pid === null ? null : num(r.writer_pid), importedFrom: strOrNull(r.imported_from) };
+    return {
+      ...toRecord(r),
+      eventCount: num(r.live_event_count),
+      endNs: num(r.live_end_ns),
+      id: num(r.id),
+      writerPid: r.writer_pid === null ? null : num(r.writer_pid),
+      importedFrom: strOrNull(r.imported_from),
+    };
   }
 
   /** Events [fromSeq, fromSeq + limit) of a session, in seq order. */

@@ -39,6 +39,26 @@ function answerSearches(api: FakeApi, log: EventSearchRequest[]): void {
   };
 }
 
+/** getTimeline over the fake's events by time (one bucket: the first and last seq in [from, to)); requests are logged. */
+function answerTimeSeeks(api: FakeApi, log: TimelineRequest[]): void {
+  api.answers.getTimeline = async (req) => {
+    log.push(req);
+    const all = api.events.get(req.sessionId) ?? [];
+    const inWindow = all.filter((e) => e.t >= req.from && e.t < req.to);
+    return {
+      sessionId: req.sessionId,
+      fromSeq: inWindow[0]?.seq ?? 0,
+      toSeq: inWindow.at(-1)?.seq ?? -1,
+      bucketNs: 1,
+      firstBucket: 0,
+      bucketCount: 1,
+      path: 'raw',
+      slices: true,
+      tracks: [],
+    };
+  };
+}
+
 /** A clock the test advances by hand. */
 class ManualTicks implements TickSource {
   time = 0;
@@ -136,22 +156,7 @@ describe('usePlayerStore', () => {
 
   it('seeks to a time: the first event at or after it, found through getTimeline', async () => {
     const asked: TimelineRequest[] = [];
-    api.answers.getTimeline = async (req) => {
-      asked.push(req);
-      const all = api.events.get(1)!;
-      const inWindow = all.filter((e) => e.t >= req.from && e.t < req.to);
-      return {
-        sessionId: 1,
-        fromSeq: inWindow[0]?.seq ?? 0,
-        toSeq: inWindow.at(-1)?.seq ?? -1,
-        bucketNs: 1,
-        firstBucket: 0,
-        bucketCount: 1,
-        path: 'raw',
-        slices: true,
-        tracks: [],
-      };
-    };
+    answerTimeSeeks(api, asked);
     const player = usePlayerStore();
     const timeline = useTimelineStore();
     expect(await player.seek('3.9us')).toBe(true);
@@ -297,5 +302,61 @@ describe('usePlayerStore', () => {
     ticks.advance(2000);
     expect(at).toBe(5);
     expect(timeline.selectedSeq).toBe(at);
+  });
+
+  describe('a session that is still recording', () => {
+    beforeEach(async () => {
+      // The list says what it knew when the run started: running, no events yet.
+      api.sessions = [fakeSession(1, { status: 'running', eventCount: 0, endNs: 0 })];
+      await useSessionStore().refresh();
+    });
+
+    it('bounds the cursor by the events recorded so far, as the timeline\'s poll reports them, without polling itself', async () => {
+      const player = usePlayerStore();
+      const sessions = useSessionStore();
+      const timeline = useTimelineStore();
+      expect(player.canPlay).toBe(false);
+      expect(player.recording).toBe(true);
+
+      api.calls.length = 0;
+      sessions.noteLiveProgress({ sessionId: 1, eventCount: 30, endNs: 2900 });
+      expect(player.canPlay).toBe(true);
+      expect(player.lastSeq).toBe(29);
+      player.toEnd();
+      expect(timeline.selectedSeq).toBe(29);
+
+      sessions.noteLiveProgress({ sessionId: 1, eventCount: 50, endNs: 4900 });
+      expect(player.lastSeq).toBe(49);
+      player.stepForward();
+      expect(timeline.selectedSeq).toBe(30);
+      // A time past what the list knew (0 ns) but within what was recorded so far.
+      answerTimeSeeks(api, []);
+      expect(await player.seek('4us')).toBe(true);
+      expect(timeline.selectedSeq).toBe(40);
+      // Another session's progress does not move this one's end.
+      sessions.noteLiveProgress({ sessionId: 2, eventCount: 900, endNs: 90_000 });
+      expect(player.lastSeq).toBe(49);
+      expect(await player.seek('5us')).toBe(false);
+      expect(api.calls.filter((c) => c === 'getSession' || c === 'listSessions')).toEqual([]);
+    });
+
+    it('takes the recorded count once the session finished, and forgets the progress when another session is selected', async () => {
+      const player = usePlayerStore();
+      const sessions = useSessionStore();
+      sessions.noteLiveProgress({ sessionId: 1, eventCount: 30, endNs: 2900 });
+      expect(player.lastSeq).toBe(29);
+
+      api.sessions = [fakeSession(1, { eventCount: EVENTS, endNs: (EVENTS - 1) * 100 })];
+      await sessions.refresh();
+      expect(player.recording).toBe(false);
+      expect(player.lastSeq).toBe(EVENTS - 1);
+
+      api.sessions = [fakeSession(1, { status: 'running' }), fakeSession(2, { status: 'running' })];
+      await sessions.refresh();
+      sessions.noteLiveProgress({ sessionId: 1, eventCount: 30, endNs: 2900 });
+      sessions.select(2);
+      sessions.select(1);
+      expect(player.canPlay).toBe(false);
+    });
   });
 });

@@ -60,7 +60,10 @@ export const usePlayerStore = defineStore('player', () => {
   const searching = ref(false);
 
   const sessionId = computed(() => sessions.selectedSessionId);
-  const eventCount = computed(() => sessions.selectedSession?.eventCount ?? 0);
+  /** Events so far while the session records (the timeline's poll keeps the session store up to date). */
+  const eventCount = computed(() => sessions.selectedEventCount);
+  /** The selected session is still recording: its last event moves on. */
+  const recording = computed(() => sessions.selectedSession?.status === 'running');
   const lastSeq = computed(() => eventCount.value - 1);
   const cursor = computed(() => timeline.selectedSeq);
   const enabledBreakpoints = computed(() => breakpoints.value.filter((b) => b.enabled));
@@ -140,7 +143,7 @@ export const usePlayerStore = defineStore('player', () => {
       moveTo(target.seq);
       return true;
     }
-    const endNs = sessions.selectedSession?.endNs ?? 0;
+    const endNs = sessions.selectedEndNs;
     if (target.ns > endNs) {
       say(`no event at or after ${text.trim()}: the session ends at ${endNs} ns`, true);
       return false;
@@ -348,6 +351,7 @@ export const usePlayerStore = defineStore('player', () => {
     searching,
     sessionId,
     eventCount,
+    recording,
     lastSeq,
     cursor,
     enabledBreakpoints,

@@ -14,6 +14,15 @@ import { traceFileProblem } from '@renderer/sessions/trace-file-check';
 import { uploadTrace } from '@renderer/sessions/upload-trace';
 import { useJobsStore } from './jobs-store';
 
+/** How far a running session got, as the timeline's poll of it last saw (timeline/live-session.ts). */
+export interface LiveProgress {
+  readonly sessionId: number;
+  /** Events recorded so far. */
+  readonly eventCount: number;
+  /** Virtual ns of the last event so far. */
+  readonly endNs: number;
+}
+
 /** Longest session name the window lets the user type (the host has its own bound). */
 export const MAX_SESSION_NAME = 200;
 
@@ -70,6 +79,25 @@ export const useSessionStore = defineStore('sessions', () => {
   const importError = ref<string | null>(null);
 
   const selectedSession = computed(() => sessions.value.find((s) => s.id === selectedSessionId.value) ?? null);
+  /**
+   * The selected session's progress while it records. The list's counts are
+   * as of its last refresh, which comes when a run starts or ends; the
+   * timeline polls the session it shows about twice a second and tells this
+   * store (noteLiveProgress), so no one else has to poll. Kept apart from the
+   * list so that a poll does not look like a changed session to its watchers.
+   */
+  const liveProgress = shallowRef<LiveProgress | null>(null);
+  watch(selectedSessionId, () => (liveProgress.value = null), { flush: 'sync' });
+  /** The live progress, while the selected session is running and it is newer than the list's. */
+  const selectedLive = computed(() => {
+    const s = selectedSession.value;
+    const live = liveProgress.value;
+    return s && s.status === 'running' && live?.sessionId === s.id ? live : null;
+  });
+  /** Events of the selected session: recorded so far while it runs (0 without a selection). */
+  const selectedEventCount = computed(() => Math.max(selectedSession.value?.eventCount ?? 0, selectedLive.value?.eventCount ?? 0));
+  /** Virtual ns the selected session reaches: its last event so far while it runs. */
+  const selectedEndNs = computed(() => Math.max(selectedSession.value?.endNs ?? 0, selectedLive.value?.endNs ?? 0));
   const visibleSessions = computed(() =>
     sessions.value
       .filter((s) => sessionMatches(s, filter.value))
@@ -100,6 +128,12 @@ export const useSessionStore = defineStore('sessions', () => {
 
   function select(sessionId: number | null): void {
     selectedSessionId.value = sessionId;
+  }
+
+  /** The timeline's poll of the selected running session (ignored for any other session). */
+  function noteLiveProgress(progress: LiveProgress): void {
+    if (progress.sessionId !== selectedSessionId.value) return;
+    liveProgress.value = { sessionId: progress.sessionId, eventCount: progress.eventCount, endNs: progress.endNs };
   }
 
   /** The timeline calls this once it shows `sessionId` (after its setBounds); ignored for a session no longer selected. */
@@ -276,9 +310,12 @@ export const useSessionStore = defineStore('sessions', () => {
     importing,
     importError,
     selectedSession,
+    selectedEventCount,
+    selectedEndNs,
     visibleSessions,
     refresh,
     select,
+    noteLiveProgress,
     markShown,
     rename,
     remove,
