@@ -385,9 +385,15 @@ declare module 'iopf/core/scenario/api/types' {
   }
   /** Poll mask bits: EPOLLIN | EPOLLRDNORM | EPOLLOUT. */
   export type PollMask = number;
+  /**
+   * A kernel profile: `v4` (the seed series, never merged), the merged kernels
+   * `6.11`, `6.13`, `6.14`, `6.15` (6.15 and later), and `upstream` (the newest,
+   * with the 2026 read/write fixes).
+   */
+  export type KernelProfileName = 'v4' | '6.11' | '6.13' | '6.14' | '6.15' | 'upstream';
   /** The kernel profile and record sizes the run uses. */
   export interface KernelInfo {
-      readonly profile: 'v4' | 'upstream';
+      readonly profile: KernelProfileName;
       /** sizeof(struct iommu_hwpt_pgfault): 40 on LP64 in every profile. */
       readonly faultRecordSize: number;
       /** sizeof(struct iommu_hwpt_page_response): 32 in v4, 8 upstream. */
@@ -576,7 +582,7 @@ declare module 'iopf/core/scenario/api/types' {
       description?: string;
       /** Seeds every random choice. Default 1. */
       seed?: number;
-      kernel?: 'v4' | 'upstream';
+      kernel?: KernelProfileName;
       /** Default: one VT-d IOMMU and one PCIe function "0000:03:00.0" with PASID, ATS and PRI. */
       topology?: TopologySpec;
       /** The VMM's setup (ioctls); its result is passed to the policy, workload and checks. */
@@ -697,6 +703,8 @@ declare module 'iopf/shared/uapi/layout' {
       /** sizeof() on LP64. */
       readonly size: number;
       readonly fields: readonly FieldSpec[];
+      /** An ABI caveat the inspector prints under the decoded struct (holes, other-ABI sizes). */
+      readonly note?: string;
   }
   /** Field values: u32 as number, u64 as bigint. */
   export type StructValues = Record<string, number | bigint>;

@@ -135,6 +135,19 @@ describe('iopf help and sessions', () => {
     expect(r.out).toContain(`Usage: iopf ${cmd}`);
   });
 
+  it.each(['run', 'replay'])('%s --help lists every kernel profile --profile takes, with what it models', async (cmd) => {
+    const r = await iopf(cmd, '--help');
+    for (const id of ['v4', '6.11', '6.13', '6.14', '6.15', 'upstream']) expect(r.out).toMatch(new RegExp(`^  ${id.replace('.', '\\.')} +\\S`, 'm'));
+    expect(r.out).toMatch(/6\.11 +6\.11 – 6\.12: first merged/);
+  });
+
+  it('runs with a merged-kernel profile and records it', async () => {
+    const db = join(tmp(), 'runs.db');
+    const r = await iopf('run', 'happy-path', '--db', db, '--json', '--profile', '6.13');
+    expect(r.code).toBe(EXIT.OK);
+    expect(JSON.parse(r.out)).toMatchObject({ kernelProfile: '6.13', failed: 0 });
+  });
+
   it('lists recorded sessions', async () => {
     const db = join(tmp(), 'runs.db');
     await iopf('run', 'happy-path', '--db', db);

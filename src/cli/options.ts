@@ -1,7 +1,7 @@
 /** Options shared by several commands, parsed and checked in one place. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isKernelProfileId, type KernelProfileId } from '../shared/uapi/profiles';
+import { KERNEL_PROFILES, KERNEL_PROFILE_IDS, isKernelProfileId, type KernelProfileId } from '../shared/uapi/profiles';
 import type { SqlDatabase } from '../node/db/sql-database';
 import { openDatabase } from '../node/db/open-database';
 import { defaultDatabasePath } from '../node/paths';
@@ -18,9 +18,13 @@ export function seedOption(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** The kernel profiles, one a line with what each models, for the help of commands that take --profile. */
+export const PROFILE_HELP = `Kernel profiles (--profile):
+${KERNEL_PROFILE_IDS.map((id) => `  ${id.padEnd(10)}${KERNEL_PROFILES[id].title}`).join('\n')}`;
+
 export function profileOption(value: string | undefined): KernelProfileId | undefined {
   if (value === undefined) return undefined;
-  if (!isKernelProfileId(value)) throw new UsageError(`--profile must be "v4" or "upstream", got "${value}"`);
+  if (!isKernelProfileId(value)) throw new UsageError(`--profile must be one of ${KERNEL_PROFILE_IDS.join(', ')}, got "${value}"`);
   return value;
 }
 

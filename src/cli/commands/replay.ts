@@ -6,7 +6,7 @@ import { runScenarioSource } from '../../node/scenario-runtime/run-scenario-sour
 import { SessionStore } from '../../node/recorder/session-store';
 import { EXIT, UsageError } from '../exit-codes';
 import type { CliIo } from '../io';
-import { databaseOption, profileOption, seedOption, sessionIdOption, withDatabase } from '../options';
+import { databaseOption, PROFILE_HELP, profileOption, seedOption, sessionIdOption, withDatabase } from '../options';
 
 export const REPLAY_HELP = `Usage: iopf replay [<db>] --session ID [--verify] [options]
 
@@ -27,13 +27,16 @@ Options:
   --trust                  run the scenario of an imported session (its code
                            did not come from you: read it first)
   --seed N                 re-run with another seed (not with --verify)
-  --profile v4|upstream    re-run with another kernel profile (not with --verify)
+  --profile P              re-run with another kernel profile (not with --verify;
+                           list below)
   --db FILE                the database (or give it as the first argument)
   --json                   print the result as JSON
   -h, --help               show this help
 
 Exit codes: 0 identical (or recorded), 1 the replay diverged (or an
-assertion failed), 2 scenario or database error, 64 usage error.`;
+assertion failed), 2 scenario or database error, 64 usage error.
+
+${PROFILE_HELP}`;
 
 export async function replayCommand(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,4 +1,4 @@
-/** `iopf run <scenario> [--seed N] [--profile v4|upstream] [--vendor vtd|smmuv3|amd] [--db FILE] [--json]` */
+/** `iopf run <scenario> [--seed N] [--profile P] [--vendor vtd|smmuv3|amd] [--db FILE] [--json]` */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatNs } from '../../shared/time';
@@ -6,7 +6,7 @@ import { runScenarioSource } from '../../node/scenario-runtime/run-scenario-sour
 import { defaultResourceStarts, findResourcesDir } from '../../node/resources';
 import { EXIT, UsageError } from '../exit-codes';
 import type { CliIo } from '../io';
-import { databaseOption, profileOption, seedOption, vendorOption, withDatabase } from '../options';
+import { databaseOption, PROFILE_HELP, profileOption, seedOption, vendorOption, withDatabase } from '../options';
 import { resolveScenario } from '../scenario-files';
 
 export const RUN_HELP = `Usage: iopf run <scenario> [options]
@@ -19,7 +19,7 @@ worker thread: no Node, file system, network or timers.
 
 Options:
   --seed N                   override the scenario's seed (0..4294967295)
-  --profile v4|upstream      override the kernel profile
+  --profile P                override the kernel profile (list below)
   --vendor vtd|smmuv3|amd    override the IOMMU vendor
   --db FILE                  record into FILE instead of the shared database
   --json                     print the result as JSON
@@ -27,7 +27,9 @@ Options:
 
 Exit codes: 0 all assertions passed, 1 an assertion failed,
 2 scenario error (syntax, type, runtime, runaway) or database error,
-64 usage error.`;
+64 usage error.
+
+${PROFILE_HELP}`;
 
 export async function runCommand(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({

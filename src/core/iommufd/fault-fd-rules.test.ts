@@ -13,11 +13,13 @@ import {
   IOMMU_HWPT_FAULT_ID_VALID,
 } from '../../shared/uapi/iommufd';
 import { encodeStruct } from '../../shared/uapi/layout';
+import { KERNEL_PROFILE_IDS } from '../../shared/uapi/profiles';
 import { IOMMU_HWPT_ALLOC_STRUCT, IOMMU_HWPT_DATA_SELFTEST } from '../../shared/uapi/structs';
 import { kernelHarness, type HarnessOptions } from '../testing/kernel-harness';
 
 const selftestData = { data_type: IOMMU_HWPT_DATA_SELFTEST, data_len: 4, data_uptr: 0x1000n };
-const PROFILES = ['upstream', 'v4'] as const;
+/** Rules every profile shares run on all of them; the ones that differ are below and in merged-kernel-profiles.test.ts. */
+const PROFILES = KERNEL_PROFILE_IDS;
 
 /** A device attached (RID) to a nested HWPT that reports to a fresh fault object. */
 function iopfSetup(options: HarnessOptions = {}) {

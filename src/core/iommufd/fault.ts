@@ -26,6 +26,15 @@ export interface UserBuffer {
   readonly badAt?: number;
 }
 
+/** Offset of the 6.11–6.13 record's implicit padding hole (between perm and addr). */
+export const PGFAULT_HOLE_OFFSET = 20;
+/**
+ * What the emulator puts in that hole: the upper half of an x86-64 direct-map
+ * kernel pointer (0xffff8880…), the kind of stack residue the leak exposed.
+ * Real bytes vary; a fixed value keeps runs deterministic.
+ */
+export const STACK_RESIDUE = 0xffff8880;
+
 export interface ReadResult {
   /** Bytes copied or -errno. */
   readonly ret: number;
@@ -149,12 +158,37 @@ export class FaultObject implements IommufdObject, IopfHandler {
       if (copied < group.faults.length) {
         space.release(cookie);
         group.cookie = 0;
-        if (this.profile.readCopyFailure === 'strand') {
+        const mode = this.profile.readCopyFailure;
+        if (mode === 'strand') {
           // v4: list_move_tail to the response list anyway; its cookie is gone, so nobody can answer it.
           this.deliver.shift();
           this.stranded.add(group);
           this.tracer.emit('iommufd', 'READ_SHORT', { dev: group.dev.rid, grpid: group.lastFault.prm.grpid, errno: ERRNO.EFAULT, parent: group.seq, note: 'v4: copy_to_user failed; group stranded with its cookie erased' });
           done += copied * size; // the records copied before the fault were counted
+          continue;
+        }
+        if (mode === 'leak-and-continue') {
+          // 6.11–6.13 (fault.c @07838f7fd529): xa_erase, rc = -EFAULT, then list_del
+          // anyway: iommufd loses the group; the loop goes on at the same offset.
+          rc = -ERRNO.EFAULT;
+          this.deliver.shift();
+          this.traceShort(out, done, copied, group, cookie, 'copy_to_user failed; cookie erased and the group dropped from deliver: iommufd never answers it (only io-pgfault still holds it)');
+          done += copied * size;
+          continue;
+        }
+        if (mode === 'restore-and-retry') {
+          // 6.14–6.15 (3d49020a327c): xa_erase, restore to the head, and the
+          // outer `while (fetch)` takes the same group again at the new offset.
+          rc = -ERRNO.EFAULT;
+          if (copied === 0) {
+            // The retry is this very call again: same group, same offset, same
+            // fault. The kernel spins here for ever with fault->mutex held
+            // (fixed by 172fc8b19825); the emulator ends the call instead.
+            this.traceShort(out, done, 0, group, cookie, 'copy_to_user failed on the first record; the group is restored and fetched again at the same offset: read() livelocks in the kernel with fault->mutex held (the emulator returns what the loop had)');
+            break;
+          }
+          this.traceShort(out, done, copied, group, cookie, 'copy_to_user failed part-way; the group is restored to the head, but the records already copied stay counted: a partial group whose cookie is erased');
+          done += copied * size;
           continue;
         }
         // upstream: restore to the head, EFAULT, stop.
@@ -196,6 +230,24 @@ export class FaultObject implements IommufdObject, IopfHandler {
     }
   }
 
+  /**
+   * READ_SHORT for a group whose copy failed; the records copied before the
+   * fault (which user space receives, carrying the erased cookie) ride along
+   * as its raw bytes.
+   */
+  private traceShort(out: Uint8Array, at: number, copied: number, group: IopfGroup, cookie: number, note: string): void {
+    const size = this.recordSize;
+    this.tracer.emit('iommufd', 'READ_SHORT', {
+      dev: group.dev.rid,
+      grpid: group.lastFault.prm.grpid,
+      cookie: copied ? cookie : null,
+      errno: ERRNO.EFAULT,
+      parent: group.seq,
+      raw: copied ? out.slice(at, at + copied * size) : null,
+      note: `${this.traceNote}: ${note}${copied ? ` (${copied} of ${group.faults.length} record(s) returned, cookie ${cookie})` : ''}`,
+    });
+  }
+
   /** `iommufd_fault_fops_write(filep, buf, count, ppos)` */
   write(data: Uint8Array, ppos = 0, buf: UserBuffer = {}): number {
     const size = this.responseSize;
@@ -209,6 +261,10 @@ export class FaultObject implements IommufdObject, IopfHandler {
     while (done < data.length) {
       if (buf.badAt !== undefined && done + size > buf.badAt) {
         if (this.profile.writeCopyFailure === 'efault') rc = -ERRNO.EFAULT;
+        // 6.11–6.15: `rc = copy_from_user(...)` is the count of bytes left
+        // uncopied, so a failure on the first record returns it as a
+        // positive byte count (fixed by aaca2aa92785).
+        else if (this.profile.writeCopyFailure === 'positive-remainder') rc = done + size - Math.max(buf.badAt, done);
         break;
       }
       const raw = copy.subarray(done, done + size);
@@ -311,6 +367,9 @@ export class FaultObject implements IommufdObject, IopfHandler {
   private composeRecord(view: DataView, at: number, group: IopfGroup, prm: IopfGroup['lastFault']['prm'], cookie: number): void {
     const o = this.recordFields;
     if (o.size >= 0) view.setUint32(at + o.size, this.recordSize, true);
+    // 6.11–6.13: `struct iommu_hwpt_pgfault data;` is not zeroed and nothing
+    // writes the hole at 20, so stack bytes reach user space.
+    if (this.profile.recordHoleLeaksStack) view.setUint32(at + PGFAULT_HOLE_OFFSET, STACK_RESIDUE, true);
     view.setUint32(at + o.flags, prm.flags, true);
     view.setUint32(at + o.dev_id, group.handle.idevId ?? 0, true);
     view.setUint32(at + o.pasid, prm.pasid, true);

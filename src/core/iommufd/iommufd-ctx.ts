@@ -234,19 +234,33 @@ export class IommufdCtx {
       fault.fdOpen = false;
       this.unref();
     };
-    if (this.inject.shouldFail('fault.get_unused_fd')) {
+    /**
+     * `out_fput`: fput() runs the file's release, which drops the users and
+     * context references. 6.11 then dropped both again (fault.c
+     * @07838f7fd529; fixed by af7f4780514f in 6.13): users underflows and the
+     * /dev/iommu file loses a reference it still needs, so the context is torn
+     * down under the caller's open fd.
+     */
+    const outFput = (rc: number): number => {
       releaseFile();
+      if (this.profile.faultAllocOutFput === 'double-put') {
+        fault.users--;
+        this.tracer.emit('iommufd', 'FD_ERRNO', {
+          errno: -rc,
+          note: `${this.noteHead(IommufdObjectType.FAULT, fault.id)}: out_fput drops users and the context reference a second time after fput(): refcount_t: decrement hit 0; the iommufd context loses a reference it still needs`,
+        });
+        this.unref();
+      }
       this.objects.abort(fault, false);
-      return -ERRNO.EMFILE;
-    }
+      return rc;
+    };
+    if (this.inject.shouldFail('fault.get_unused_fd')) return outFput(-ERRNO.EMFILE);
     const fd = fds.reserve();
     out.out_fault_id = fault.id;
     out.out_fault_fd = fd;
     if (copyBackFails()) {
       fds.unreserve(fd);
-      releaseFile();
-      this.objects.abort(fault, false);
-      return -ERRNO.EFAULT;
+      return outFput(-ERRNO.EFAULT);
     }
     this.objects.finalize(fault);
     fds.install(fd, fault);

@@ -7,7 +7,7 @@
  * lets the script's continuations run (yieldToScript) before time moves on.
  * An invariant violation is recorded as an event; it never stops the run.
  */
-import { KERNEL_PROFILES, isKernelProfileId } from '../../shared/uapi/profiles';
+import { KERNEL_PROFILES, KERNEL_PROFILE_LIST, isKernelProfileId } from '../../shared/uapi/profiles';
 import type { TraceEvent } from '../../shared/events';
 import { System } from '../engine/system';
 import { InvariantOracle } from '../oracle/invariants';
@@ -31,7 +31,7 @@ export function createScriptHost(options: ScriptHostOptions): ScriptHost {
       const def = asDefinition(definition);
       const seed = options.seed ?? def.seed ?? 1;
       const kernelId = options.kernelProfile ?? def.kernel ?? 'upstream';
-      if (!isKernelProfileId(kernelId)) throw new ScenarioError(`kernel: expected "v4" or "upstream", got ${JSON.stringify(kernelId)}`);
+      if (!isKernelProfileId(kernelId)) throw new ScenarioError(`kernel: expected one of ${KERNEL_PROFILE_LIST}, got ${JSON.stringify(kernelId)}`);
       const topology = def.topology ?? DEFAULT_TOPOLOGY;
       const vendor = options.vendor ?? topology.iommu?.vendor ?? 'vtd';
       if (!VENDORS.includes(vendor)) throw new ScenarioError(`topology.iommu.vendor: expected "vtd", "smmuv3" or "amd", got ${JSON.stringify(vendor)}`);

@@ -4,7 +4,7 @@
  * validated field by field, so a malformed file gets a message that names the
  * field instead of a crash.
  */
-import { isKernelProfileId, type KernelProfileId } from '../../shared/uapi/profiles';
+import { KERNEL_PROFILE_LIST, isKernelProfileId, type KernelProfileId } from '../../shared/uapi/profiles';
 
 export type VendorId = 'vtd' | 'smmuv3' | 'amd';
 
@@ -99,7 +99,7 @@ export function parseScenario(value: unknown): ScenarioSpec {
   const name = str(value, 'name', 'scenario');
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) throw new ScenarioError('scenario.name: lowercase letters, digits and dashes');
   const kernelProfile = value.kernelProfile ?? 'upstream';
-  if (!isKernelProfileId(kernelProfile)) throw new ScenarioError('scenario.kernelProfile: expected "v4" or "upstream"');
+  if (!isKernelProfileId(kernelProfile)) throw new ScenarioError(`scenario.kernelProfile: expected one of ${KERNEL_PROFILE_LIST}`);
   const vendor = value.vendor ?? 'vtd';
   if (vendor !== 'vtd' && vendor !== 'smmuv3' && vendor !== 'amd')
     throw new ScenarioError('scenario.vendor: expected "vtd", "smmuv3" or "amd"');

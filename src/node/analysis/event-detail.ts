@@ -52,7 +52,7 @@ export function decodeRaw(event: EventRow, profile: KernelProfileId): DecodedStr
             : undefined;
     return meaning === undefined ? { name: f.name, offset: f.offset, size: f.size, value } : { name: f.name, offset: f.offset, size: f.size, value, meaning };
   });
-  return { struct: layout.name, profile, size: layout.size, fields };
+  return layout.note === undefined ? { struct: layout.name, profile, size: layout.size, fields } : { struct: layout.name, profile, size: layout.size, fields, note: layout.note };
 }
 
 function hexBytes(hex: string): Uint8Array {

@@ -6,7 +6,7 @@
  * merged into anything.
  */
 import { EVENT_KINDS, LAYERS, type EventKind, type EventRow, type Layer } from '../../shared/events';
-import { isKernelProfileId } from '../../shared/uapi/profiles';
+import { KERNEL_PROFILE_LIST, isKernelProfileId } from '../../shared/uapi/profiles';
 import type { SessionStatus } from '../../shared/api/workbench';
 import type { SessionRecord } from '../recorder/session-store';
 
@@ -173,7 +173,7 @@ export function sessionFromJson(v: unknown, where: string): SessionRecord {
   const status = strField(v.status, `${where}.status`, 16);
   if (status !== 'complete' && status !== 'aborted') throw new TraceFileError(`${where}.status: expected "complete" or "aborted", got ${describe(status)}`);
   const kernelProfile = strField(v.kernelProfile, `${where}.kernelProfile`, 16);
-  if (!isKernelProfileId(kernelProfile)) throw new TraceFileError(`${where}.kernelProfile: expected "v4" or "upstream"`);
+  if (!isKernelProfileId(kernelProfile)) throw new TraceFileError(`${where}.kernelProfile: expected one of ${KERNEL_PROFILE_LIST}`);
   return {
     name: strField(v.name, `${where}.name`, LIMITS.text),
     status: status as SessionStatus,

@@ -120,6 +120,8 @@ export interface DecodedStruct {
   readonly profile: KernelProfileId;
   readonly size: number;
   readonly fields: readonly DecodedField[];
+  /** An ABI caveat of this layout in this profile (e.g. 6.11–6.13's uninitialised hole and 36-byte i386 size). */
+  readonly note?: string;
 }
 
 export interface EventDetail {

@@ -9,7 +9,7 @@
  * ignoring a misspelt filter field would silently widen the search.
  */
 import { EVENT_KINDS, LAYERS, type EventKind, type Layer } from '../events';
-import { isKernelProfileId } from '../uapi/profiles';
+import { KERNEL_PROFILE_LIST, isKernelProfileId } from '../uapi/profiles';
 import { WORKBENCH_METHODS, type WorkbenchMethod } from './workbench';
 
 export class ApiInputError extends Error {
@@ -349,7 +349,7 @@ export function validateArgs(method: WorkbenchMethod, args: unknown[]): unknown[
       if (r.source !== undefined) out.source = c.source(r.source, 'source');
       if (r.seed !== undefined) out.seed = c.int(r.seed, 'seed', 0, 0xffff_ffff);
       if (r.kernelProfile !== undefined) {
-        if (!isKernelProfileId(r.kernelProfile)) c.fail('kernelProfile must be "v4" or "upstream"');
+        if (!isKernelProfileId(r.kernelProfile)) c.fail(`kernelProfile must be one of ${KERNEL_PROFILE_LIST}`);
         out.kernelProfile = r.kernelProfile;
       }
       if (r.vendor !== undefined) out.vendor = c.oneOf(r.vendor, 'vendor', VENDORS);

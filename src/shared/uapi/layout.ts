@@ -17,6 +17,8 @@ export interface StructLayout {
   /** sizeof() on LP64. */
   readonly size: number;
   readonly fields: readonly FieldSpec[];
+  /** An ABI caveat the inspector prints under the decoded struct (holes, other-ABI sizes). */
+  readonly note?: string;
 }
 
 /** Field values: u32 as number, u64 as bigint. */

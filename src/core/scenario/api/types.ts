@@ -127,9 +127,16 @@ export interface UserBufferOptions {
 /** Poll mask bits: EPOLLIN | EPOLLRDNORM | EPOLLOUT. */
 export type PollMask = number;
 
+/**
+ * A kernel profile: `v4` (the seed series, never merged), the merged kernels
+ * `6.11`, `6.13`, `6.14`, `6.15` (6.15 and later), and `upstream` (the newest,
+ * with the 2026 read/write fixes).
+ */
+export type KernelProfileName = 'v4' | '6.11' | '6.13' | '6.14' | '6.15' | 'upstream';
+
 /** The kernel profile and record sizes the run uses. */
 export interface KernelInfo {
-  readonly profile: 'v4' | 'upstream';
+  readonly profile: KernelProfileName;
   /** sizeof(struct iommu_hwpt_pgfault): 40 on LP64 in every profile. */
   readonly faultRecordSize: number;
   /** sizeof(struct iommu_hwpt_page_response): 32 in v4, 8 upstream. */
@@ -329,7 +336,7 @@ export interface ScenarioDefinition {
   description?: string;
   /** Seeds every random choice. Default 1. */
   seed?: number;
-  kernel?: 'v4' | 'upstream';
+  kernel?: KernelProfileName;
   /** Default: one VT-d IOMMU and one PCIe function "0000:03:00.0" with PASID, ATS and PRI. */
   topology?: TopologySpec;
   /** The VMM's setup (ioctls); its result is passed to the policy, workload and checks. */

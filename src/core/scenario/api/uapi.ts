@@ -6,11 +6,15 @@
 import { errnoName } from '../../../shared/errno';
 import { EPOLLIN } from '../../../shared/uapi/iommufd';
 import { decodeStruct, encodeStruct } from '../../../shared/uapi/layout';
-import type { KernelProfile } from '../../../shared/uapi/profiles';
+import type { KernelProfile, KernelProfileId } from '../../../shared/uapi/profiles';
 import { IOMMU_TEST_CMD_STRUCT, IOMMU_TEST_OP_TRIGGER_IOPF } from '../../../shared/uapi/structs';
 import type { Process } from '../../uspace/process';
 import type { Scheduler } from '../../sim/scheduler';
-import type { ErrnoName, IommuHwptPageResponse, IommuHwptPgfault, SyscallResult, Uapi } from './types';
+import type { ErrnoName, IommuHwptPageResponse, IommuHwptPgfault, KernelProfileName, SyscallResult, Uapi } from './types';
+
+/** The scenario API spells the profile ids out (its typings stand alone); this fails to compile if the two lists drift. */
+const PROFILE_NAMES_MATCH: [KernelProfileName, KernelProfileId] extends [KernelProfileId, KernelProfileName] ? true : never = true;
+void PROFILE_NAMES_MATCH;
 
 /** Lets the host know a script promise was resolved (so it yields to the script). */
 export type ScriptPromiseFactory = <T>(start: (resolve: (v: T) => void) => void) => Promise<T>;
