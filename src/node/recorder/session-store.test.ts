@@ -46,7 +46,7 @@ describe('SessionStore counts', () => {
     expect(store.get(other)).toMatchObject({ eventCount: 3, endNs: 200 });
 
     // Finished: what the run recorded is what it says (an end past the last event included).
-    store.finish(id, 'complete', { eventCount: 75, endNs: 9000, passed: 1, failed: 0, summary: 'ok' });
+    store.finish(id, 'complete', { eventCount: 75, endNs: 9000n, passed: 1, failed: 0, summary: 'ok' });
     expect(store.get(id)).toMatchObject({ status: 'complete', eventCount: 75, endNs: 9000 });
     expect(store.details(id)).toMatchObject({ eventCount: 75, endNs: 9000 });
   });
