@@ -260,6 +260,10 @@ describe('timeline beyond raw events, in headless Chromium', () => {
     expect(grown.endNs).toBeGreaterThan(first.endNs);
     expect(grown.endNs).toBeGreaterThanOrEqual(1_000 + 599 * 100);
     expect(await wb.page.locator('[data-testid="timeline-event-count"]').textContent()).toBe('600');
+    // The session's row in the list counts along (the list itself refreshes only when a run starts or ends).
+    await expect
+      .poll(() => wb.page.locator(`[data-testid="session-row"][data-session-id="${liveId}"] [data-testid="session-event-count"]`).textContent(), { timeout: 5_000 })
+      .toBe('600 events');
     await wb.screenshot('timeline-live-running-grown');
 
     // Zoomed into the middle: more events do not move the view.
