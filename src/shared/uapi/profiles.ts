@@ -165,150 +165,111 @@ export interface KernelProfile {
   readonly iopfEnable: 'boolean' | 'refcount-no-vf';
 }
 
+// The seed series (v4 4/9..9/9, 2024-04), never merged. Its out_fput had the
+// same double put as 6.11 (ledger #3); it is not modelled here so recorded v4
+// sessions replay unchanged.
+const V4: KernelProfile = {
+  id: 'v4',
+  title: 'v4 series as posted (2024-04, never merged)',
+  faultAllocIoctl: 'IOMMU_FAULT_ALLOC',
+  faultRecord: PGFAULT_V4,
+  responseRecord: PAGE_RESPONSE_V4,
+  acceptedResponseCodes: null,
+  cookieScope: 'device',
+  returnsErrnoWhenNothingDone: false,
+  readTooSmallForHead: 'zero',
+  readCopyFailure: 'strand',
+  writeCopyFailure: 'stop',
+  recordHoleLeaksStack: false,
+  faultAllocOutFput: 'single-put',
+  writeZeroWhenNoneOutstanding: true,
+  autoResponseOnDetach: false,
+  destroyAnswersOutstanding: true,
+  pagingHwptTakesFault: false,
+  iopfEnable: 'boolean',
+};
+
+// First merged version (v6.11-rc1, PR611): fault.c @07838f7fd529 plus
+// d73cf5ff743b (response code check), b7d8833677ba (auto-response on
+// detach/replace, refcounted IOPF enable, VF+PRI refused) and 595572aae3d0.
+// The v6.11 tag itself was not read (spec §5.1): the row follows that
+// reconstruction.
+const K6_11: KernelProfile = {
+  id: '6.11',
+  title: '6.11 – 6.12: first merged (record hole, read leaks groups on EFAULT, out_fput double put)',
+  faultAllocIoctl: 'IOMMU_FAULT_QUEUE_ALLOC',
+  faultRecord: PGFAULT_6_11,
+  responseRecord: PAGE_RESPONSE_UPSTREAM,
+  acceptedResponseCodes: [0, 1],
+  cookieScope: 'fault-object',
+  returnsErrnoWhenNothingDone: true,
+  readTooSmallForHead: 'zero',
+  readCopyFailure: 'leak-and-continue',
+  writeCopyFailure: 'positive-remainder',
+  recordHoleLeaksStack: true,
+  faultAllocOutFput: 'double-put',
+  writeZeroWhenNoneOutstanding: false,
+  autoResponseOnDetach: true,
+  destroyAnswersOutstanding: false,
+  pagingHwptTakesFault: false,
+  iopfEnable: 'refcount-no-vf',
+};
+
+// 6.11 plus af7f4780514f "iommufd: Fix out_fput in iommufd_fault_alloc()"
+// (6.13-rc fixes pull, PR613; stable 6.12).
+const K6_13: KernelProfile = {
+  ...K6_11,
+  id: '6.13',
+  title: '6.13: 6.11 with the out_fput double-put fix',
+  faultAllocOutFput: 'single-put',
+};
+
+// 6.14 merge window (PR614): e721f619e3ec (record init and padding),
+// 3d49020a327c (deliver list under a spinlock; fetch/restore on error),
+// 3f4818ec1390 (destroy answers the response xarray), 11534b4de2a1
+// (FAULT_ID_VALID on a paging HWPT). The spinlock itself is not visible from
+// user space; its restore-on-error is (readCopyFailure).
+const K6_14: KernelProfile = {
+  ...K6_13,
+  id: '6.14',
+  title: '6.14: zeroed 40-byte record, restore on read error (partial group, livelock)',
+  faultRecord: PGFAULT_UPSTREAM,
+  readCopyFailure: 'restore-and-retry',
+  recordHoleLeaksStack: false,
+  destroyAnswersOutstanding: true,
+  pagingHwptTakesFault: true,
+};
+
+// 6.15+: fault.c renamed to eventq.c (0507f337fc0c), iommufd_eventq core,
+// vEVENTQ added; the fault fd's read/write/poll are 6.14's (eventq.c
+// @ec2e0fb07d78 keeps the same fault read loop). The replace auto-response
+// regression of fb21b1568ada (spec §2.8, "≈6.15+", version not verified) is
+// not modelled.
+const K6_15: KernelProfile = {
+  ...K6_14,
+  id: '6.15',
+  title: '6.15 – 6.18: eventq.c core, same fault ABI and read/write as 6.14',
+};
+
+// Newest: 6.15's fault path plus the 2026 fixes — aaca2aa92785 (write
+// EFAULT), 091ab6d70dc4, 172fc8b19825, 47916a54eeb2 (read: whole groups,
+// stop on failure, EINVAL for a count too small for the head group).
+const UPSTREAM: KernelProfile = {
+  ...K6_15,
+  id: 'upstream',
+  title: 'current upstream (6.14+ layout and fixes, 2026 read/write fixes)',
+  readTooSmallForHead: 'einval',
+  readCopyFailure: 'restore-and-stop',
+  writeCopyFailure: 'efault',
+};
+
 export const KERNEL_PROFILES: Readonly<Record<KernelProfileId, KernelProfile>> = {
-  // The seed series (v4 4/9..9/9, 2024-04), never merged. Its out_fput had the
-  // same double put as 6.11 (ledger #3); it is not modelled here so recorded v4
-  // sessions replay unchanged.
-  v4: {
-    id: 'v4',
-    title: 'v4 series as posted (2024-04, never merged)',
-    faultAllocIoctl: 'IOMMU_FAULT_ALLOC',
-    faultRecord: PGFAULT_V4,
-    responseRecord: PAGE_RESPONSE_V4,
-    acceptedResponseCodes: null,
-    cookieScope: 'device',
-    returnsErrnoWhenNothingDone: false,
-    readTooSmallForHead: 'zero',
-    readCopyFailure: 'strand',
-    writeCopyFailure: 'stop',
-    recordHoleLeaksStack: false,
-    faultAllocOutFput: 'single-put',
-    writeZeroWhenNoneOutstanding: true,
-    autoResponseOnDetach: false,
-    destroyAnswersOutstanding: true,
-    pagingHwptTakesFault: false,
-    iopfEnable: 'boolean',
-  },
-  // First merged version (v6.11-rc1, PR611): fault.c @07838f7fd529 plus
-  // d73cf5ff743b (response code check), b7d8833677ba (auto-response on
-  // detach/replace, refcounted IOPF enable, VF+PRI refused) and 595572aae3d0.
-  // The v6.11 tag itself was not read (spec §5.1): the row follows that
-  // reconstruction.
-  '6.11': {
-    id: '6.11',
-    title: '6.11 – 6.12: first merged (record hole, read leaks groups on EFAULT, out_fput double put)',
-    faultAllocIoctl: 'IOMMU_FAULT_QUEUE_ALLOC',
-    faultRecord: PGFAULT_6_11,
-    responseRecord: PAGE_RESPONSE_UPSTREAM,
-    acceptedResponseCodes: [0, 1],
-    cookieScope: 'fault-object',
-    returnsErrnoWhenNothingDone: true,
-    readTooSmallForHead: 'zero',
-    readCopyFailure: 'leak-and-continue',
-    writeCopyFailure: 'positive-remainder',
-    recordHoleLeaksStack: true,
-    faultAllocOutFput: 'double-put',
-    writeZeroWhenNoneOutstanding: false,
-    autoResponseOnDetach: true,
-    destroyAnswersOutstanding: false,
-    pagingHwptTakesFault: false,
-    iopfEnable: 'refcount-no-vf',
-  },
-  // 6.11 plus af7f4780514f "iommufd: Fix out_fput in iommufd_fault_alloc()"
-  // (6.13-rc fixes pull, PR613; stable 6.12).
-  '6.13': {
-    id: '6.13',
-    title: '6.13: 6.11 with the out_fput double-put fix',
-    faultAllocIoctl: 'IOMMU_FAULT_QUEUE_ALLOC',
-    faultRecord: PGFAULT_6_11,
-    responseRecord: PAGE_RESPONSE_UPSTREAM,
-    acceptedResponseCodes: [0, 1],
-    cookieScope: 'fault-object',
-    returnsErrnoWhenNothingDone: true,
-    readTooSmallForHead: 'zero',
-    readCopyFailure: 'leak-and-continue',
-    writeCopyFailure: 'positive-remainder',
-    recordHoleLeaksStack: true,
-    faultAllocOutFput: 'single-put',
-    writeZeroWhenNoneOutstanding: false,
-    autoResponseOnDetach: true,
-    destroyAnswersOutstanding: false,
-    pagingHwptTakesFault: false,
-    iopfEnable: 'refcount-no-vf',
-  },
-  // 6.14 merge window (PR614): e721f619e3ec (record init and padding),
-  // 3d49020a327c (deliver list under a spinlock; fetch/restore on error),
-  // 3f4818ec1390 (destroy answers the response xarray), 11534b4de2a1
-  // (FAULT_ID_VALID on a paging HWPT). The spinlock itself is not visible from
-  // user space; its restore-on-error is (readCopyFailure).
-  '6.14': {
-    id: '6.14',
-    title: '6.14: zeroed 40-byte record, restore on read error (partial group, livelock)',
-    faultAllocIoctl: 'IOMMU_FAULT_QUEUE_ALLOC',
-    faultRecord: PGFAULT_UPSTREAM,
-    responseRecord: PAGE_RESPONSE_UPSTREAM,
-    acceptedResponseCodes: [0, 1],
-    cookieScope: 'fault-object',
-    returnsErrnoWhenNothingDone: true,
-    readTooSmallForHead: 'zero',
-    readCopyFailure: 'restore-and-retry',
-    writeCopyFailure: 'positive-remainder',
-    recordHoleLeaksStack: false,
-    faultAllocOutFput: 'single-put',
-    writeZeroWhenNoneOutstanding: false,
-    autoResponseOnDetach: true,
-    destroyAnswersOutstanding: true,
-    pagingHwptTakesFault: true,
-    iopfEnable: 'refcount-no-vf',
-  },
-  // 6.15+: fault.c renamed to eventq.c (0507f337fc0c), iommufd_eventq core,
-  // vEVENTQ added; the fault fd's read/write/poll are 6.14's (eventq.c
-  // @ec2e0fb07d78 keeps the same fault read loop). The replace auto-response
-  // regression of fb21b1568ada (spec §2.8, "≈6.15+", version not verified) is
-  // not modelled.
-  '6.15': {
-    id: '6.15',
-    title: '6.15 – 6.18: eventq.c core, same fault ABI and read/write as 6.14',
-    faultAllocIoctl: 'IOMMU_FAULT_QUEUE_ALLOC',
-    faultRecord: PGFAULT_UPSTREAM,
-    responseRecord: PAGE_RESPONSE_UPSTREAM,
-    acceptedResponseCodes: [0, 1],
-    cookieScope: 'fault-object',
-    returnsErrnoWhenNothingDone: true,
-    readTooSmallForHead: 'zero',
-    readCopyFailure: 'restore-and-retry',
-    writeCopyFailure: 'positive-remainder',
-    recordHoleLeaksStack: false,
-    faultAllocOutFput: 'single-put',
-    writeZeroWhenNoneOutstanding: false,
-    autoResponseOnDetach: true,
-    destroyAnswersOutstanding: true,
-    pagingHwptTakesFault: true,
-    iopfEnable: 'refcount-no-vf',
-  },
-  // Newest: 6.15's fault path plus the 2026 fixes — aaca2aa92785 (write
-  // EFAULT), 091ab6d70dc4, 172fc8b19825, 47916a54eeb2 (read: whole groups,
-  // stop on failure, EINVAL for a count too small for the head group).
-  upstream: {
-    id: 'upstream',
-    title: 'current upstream (6.14+ layout and fixes, 2026 read/write fixes)',
-    faultAllocIoctl: 'IOMMU_FAULT_QUEUE_ALLOC',
-    faultRecord: PGFAULT_UPSTREAM,
-    responseRecord: PAGE_RESPONSE_UPSTREAM,
-    acceptedResponseCodes: [0, 1],
-    cookieScope: 'fault-object',
-    returnsErrnoWhenNothingDone: true,
-    readTooSmallForHead: 'einval',
-    readCopyFailure: 'restore-and-stop',
-    writeCopyFailure: 'efault',
-    recordHoleLeaksStack: false,
-    faultAllocOutFput: 'single-put',
-    writeZeroWhenNoneOutstanding: false,
-    autoResponseOnDetach: true,
-    destroyAnswersOutstanding: true,
-    pagingHwptTakesFault: true,
-    iopfEnable: 'refcount-no-vf',
-  },
+  v4: V4,
+  '6.11': K6_11,
+  '6.13': K6_13,
+  '6.14': K6_14,
+  '6.15': K6_15,
+  upstream: UPSTREAM,
 };
 
 export function isKernelProfileId(v: unknown): v is KernelProfileId {
