@@ -18,9 +18,7 @@ import type { SqlDatabase } from '../db/sql-database';
 import { recordRun } from '../recorder/record-run';
 import { prepareRecorderDb } from '../recorder/recorder-db';
 import { runScenarioScript } from '../scenario-runtime/run-scenario-script';
-import { FileByteSink } from '../trace-files/byte-sink';
-import { importTraceFile, writeSession } from '../trace-files/trace-files';
-import { TraceFileError } from '../trace-files/validate';
+import { exportSessionToFile, importTraceFile } from '../trace-files/trace-files';
 import { countingDatabase, type RowCounter } from './counting-db';
 import {
   JOB_WORKER_TAG,
@@ -75,7 +73,8 @@ export async function runJob(input: JobInput, post: Post): Promise<void> {
         const n = eventCount(db, input.sessionId);
         unitsOf = (c) => c.read;
         setPhase('writing', n);
-        result = exportTo(db, input.sessionId, input.format, input.path);
+        const r = exportSessionToFile(db, input.sessionId, input.format, input.path);
+        result = { path: r.path, bytes: r.bytes, events: r.events };
         break;
       }
       case 'import': {
@@ -167,23 +166,6 @@ async function runJson(db: SqlDatabase, input: Extract<JobInput, { kind: 'run-js
     // recordRun marked the session (if it created one) aborted; the host knows its id from the 'session' message.
     const message = e instanceof ScenarioError ? e.message : `${input.fileName}: ${(e as Error).message}`;
     return { sessionId: null, eventCount: 0, passed: 0, failed: 0, violations: 0, error: message };
-  }
-}
-
-function exportTo(db: SqlDatabase, sessionId: number, format: Extract<JobInput, { kind: 'export' }>['format'], path: string): JobResults['export'] {
-  let sink: FileByteSink;
-  try {
-    sink = new FileByteSink(path);
-  } catch (e) {
-    throw new TraceFileError(`${path}: cannot write: ${(e as Error).message}`);
-  }
-  try {
-    const r = writeSession(db, sessionId, format, sink);
-    sink.commit();
-    return { path, bytes: sink.bytes, events: r.events };
-  } catch (e) {
-    sink.abort();
-    throw e;
   }
 }
 
