@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/shared/events';
@@ -22,11 +22,7 @@ import { SessionStore } from '../../src/node/recorder/session-store';
 import { openWorkbench } from '../../src/node/service/open-workbench';
 import type { WorkbenchService } from '../../src/node/service/workbench-service';
 import { startWebHost, type WebHost } from '../../src/node/webhost/web-host';
-
-const ROOT = resolve(__dirname, '../..');
-const RENDERER_DIR = process.env.IOPF_RENDERER_DIR ? resolve(process.env.IOPF_RENDERER_DIR) : join(ROOT, 'out/renderer');
-const RESULTS_DIR = join(ROOT, 'test-results');
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, CHROMIUM_ARGS, RENDERER_DIR, RESULTS_DIR } from './harness';
 
 const CANVAS = '[data-testid="timeline-canvas"]';
 
@@ -227,16 +223,7 @@ describe('timeline in headless Chromium', () => {
       viewport: { width: 1400, height: 820 },
       // The product's default scheme; a later test switches to light.
       colorScheme: 'dark',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      args: CHROMIUM_ARGS,
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
